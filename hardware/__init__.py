@@ -1,0 +1,1 @@
+"""Device drivers and simulators. No Qt, and never imports `kiosk`."""

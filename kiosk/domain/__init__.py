@@ -1,0 +1,1 @@
+"""Pure domain logic: no Qt, no I/O, no clocks. Time is passed in."""
