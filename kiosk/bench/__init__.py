@@ -1,0 +1,1 @@
+"""`kiosk bench NAME` runs `kiosk.bench.NAME.main(argv)`; each prints JSON."""
