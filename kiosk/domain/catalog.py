@@ -7,6 +7,7 @@ file is the caller's business, so this stays pure.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -137,10 +138,8 @@ def _describe(err: ValidationError, doc: Mapping[str, Any]) -> str:
         path = ".".join(str(p) for p in loc)
         # Name the SKU too: "products.17.price" alone sends people counting.
         if len(loc) >= 2 and loc[0] == "products" and isinstance(loc[1], int):
-            try:
+            with contextlib.suppress(AttributeError, IndexError, TypeError):
                 path += f" (sku {products[loc[1]].get('sku')!r})"
-            except (AttributeError, IndexError, TypeError):
-                pass
         lines.append(f"  {path}: {e['msg']}")
     return "invalid catalog:\n" + "\n".join(lines)
 
