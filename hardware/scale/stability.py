@@ -1,0 +1,33 @@
+"""App-side stability: some scales raise their "stable" flag while a shopper's hand is
+still on the basket, or a frame or two into the settling. The kiosk trusts a weight
+only when the scale says stable *and* its readings agree over a span of time."""
+
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+
+
+class StabilityWindow:
+    def __init__(self, span_s: float, tolerance_g: Decimal):
+        self.span_s = span_s
+        self.tolerance_g = tolerance_g
+        self._samples: deque[tuple[float, Decimal]] = deque()
+        self._since: float | None = None  # start of the current run of device-stable frames
+
+    def reset(self) -> None:
+        self._samples.clear()
+        self._since = None
+
+    def observe(self, grams: Decimal, device_stable: bool, at: float) -> bool:
+        if not device_stable:
+            self.reset()
+            return False
+        if self._since is None:
+            self._since = at
+        self._samples.append((at, grams))
+        while self._samples and self._samples[0][0] < at - self.span_s:
+            self._samples.popleft()
+        values = [g for _, g in self._samples]
+        spread = max(values) - min(values)
+        return at - self._since >= self.span_s and spread <= self.tolerance_g
