@@ -1,0 +1,161 @@
+"""`hq`: run the headquarters service and administer it.
+
+    hq serve [--data DIR] [--database URL] [--host H] [--port P] [--tls-cert F --tls-key F]
+    hq device add DEVICE_ID --store STORE_ID       prints the device's token (once)
+    hq device rotate-token DEVICE_ID               prints a new token; the old one stops
+    hq device list                                 JSON, with each last heartbeat
+    hq admin-token add NAME                        prints a token for GET /v1/devices
+    hq catalog publish --store STORE_ID FILE.json
+
+The database is SQLite at DIR/hq.sqlite3 unless --database (or HQ_DATABASE_URL) names
+another, e.g. postgresql+psycopg://user:pass@host/hq for a fleet. Images go to
+DIR/images. DIR defaults to $HQ_DATA_DIR or ./hq-data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from hq.db import HqDatabase, HqStoreError
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data or os.environ.get("HQ_DATA_DIR") or "hq-data")
+
+
+def open_database(args: argparse.Namespace) -> HqDatabase:
+    url = args.database or os.environ.get("HQ_DATABASE_URL")
+    db = HqDatabase(url) if url else HqDatabase.for_path(_data_dir(args) / "hq.sqlite3")
+    db.migrate()
+    return db
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hq.app import Limits, create_app
+    from hq.images import HqImageStore
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    db = open_database(args)
+    if args.demo_device:
+        device_id, _, token = args.demo_device.partition(":")
+        store_id = args.demo_store
+        db.set_device_token(device_id, store_id, token)
+        if args.demo_catalog:
+            _publish(db, store_id, Path(args.demo_catalog))
+    images = HqImageStore(_data_dir(args) / "images")
+    limits = Limits(
+        max_json_bytes=args.max_json_mb * 1024 * 1024,
+        max_image_bytes=args.max_image_mb * 1024 * 1024,
+    )
+    app = create_app(db, images, limits)
+    scheme = "https" if args.tls_cert else "http"
+    print(f"hq: serving on {scheme}://{args.host}:{args.port} ({db.engine.url.render_as_string()})")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _publish(db: HqDatabase, store_id: str, path: Path) -> str:
+    body = path.read_bytes()
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise HqStoreError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("version"), str):
+        raise HqStoreError(f"{path} is not a catalog document (no 'version')")
+    if doc.get("store") not in (None, store_id):
+        raise HqStoreError(f"{path} is for store {doc.get('store')!r}, not {store_id!r}")
+    if not isinstance(doc.get("products"), list) or not doc["products"]:
+        raise HqStoreError(f"{path} has no products")
+    db.publish_catalog(store_id, doc["version"], body)
+    return doc["version"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hq", description="headquarters reference service")
+    parser.add_argument("--data", help="data directory (default $HQ_DATA_DIR or ./hq-data)")
+    parser.add_argument("--database", help="SQLAlchemy URL (default SQLite in the data dir)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8600)
+    serve.add_argument("--tls-cert", help="server certificate (PEM) for HTTPS")
+    serve.add_argument("--tls-key", help="its private key (PEM)")
+    serve.add_argument("--max-json-mb", type=int, default=4)
+    serve.add_argument("--max-image-mb", type=int, default=20)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--demo-device",
+        metavar="ID:TOKEN",
+        help="register (or re-key) this device with this token at start: for the demo",
+    )
+    serve.add_argument("--demo-store", default="demo-001")
+    serve.add_argument("--demo-catalog", help="publish this catalog for --demo-store at start")
+
+    device = sub.add_parser("device", help="kiosks and their tokens")
+    dsub = device.add_subparsers(dest="action", required=True)
+    add = dsub.add_parser("add", help="register a device; prints its token once")
+    add.add_argument("device_id")
+    add.add_argument("--store", required=True)
+    rotate = dsub.add_parser("rotate-token", help="issue a new token; the old one stops working")
+    rotate.add_argument("device_id")
+    dsub.add_parser("list", help="devices with their last heartbeat, as JSON")
+
+    admin = sub.add_parser("admin-token", help="tokens for the admin endpoints")
+    asub = admin.add_subparsers(dest="action", required=True)
+    aadd = asub.add_parser("add")
+    aadd.add_argument("name")
+
+    catalog = sub.add_parser("catalog", help="catalog releases")
+    csub = catalog.add_subparsers(dest="action", required=True)
+    pub = csub.add_parser("publish", help="make FILE the store's current catalog")
+    pub.add_argument("--store", required=True)
+    pub.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        db = open_database(args)
+        try:
+            if args.command == "device" and args.action == "add":
+                print(db.add_device(args.device_id, args.store))
+            elif args.command == "device" and args.action == "rotate-token":
+                print(db.rotate_token(args.device_id))
+            elif args.command == "device" and args.action == "list":
+                print(json.dumps({"devices": db.devices()}, indent=2, ensure_ascii=False))
+            elif args.command == "admin-token":
+                print(db.add_admin_token(args.name))
+            elif args.command == "catalog":
+                version = _publish(db, args.store, args.file)
+                print(f"published catalog {version} for store {args.store}")
+        finally:
+            db.close()
+    except (HqStoreError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,531 @@
+"""Headquarters storage: one data layer over SQLite (default) and PostgreSQL (a fleet).
+
+SQLAlchemy Core is used for what differs between the two (drivers, pooling, URLs);
+the SQL itself is the portable subset both speak (`ON CONFLICT ... DO NOTHING`,
+`DOUBLE PRECISION`, `BIGINT`), so there is one code path to test.
+
+Idempotency rests on the primary key: a record is inserted with `ON CONFLICT DO
+NOTHING` and then read back, so two concurrent uploads of the same key (a kiosk
+retrying while its first attempt is still being processed) store it once, and the
+loser compares bodies like any later retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema. Append only: a shipped migration is never edited.
+    """
+    CREATE TABLE devices (
+        device_id         TEXT PRIMARY KEY,
+        store_id          TEXT NOT NULL,
+        token_sha256      TEXT NOT NULL UNIQUE,
+        created_at        DOUBLE PRECISION NOT NULL,
+        settings          TEXT NOT NULL DEFAULT '{}',
+        last_heartbeat_at DOUBLE PRECISION,
+        last_heartbeat    TEXT
+    );
+    CREATE TABLE admin_tokens (
+        name         TEXT PRIMARY KEY,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        created_at   DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE sales (
+        id           TEXT PRIMARY KEY,
+        device_id    TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        total        BIGINT NOT NULL,
+        currency     TEXT NOT NULL,
+        completed_at DOUBLE PRECISION NOT NULL,
+        body_sha256  TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        received_at  DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX sales_device_completed ON sales (device_id, completed_at);
+    CREATE TABLE refunds (
+        id          TEXT PRIMARY KEY,
+        device_id   TEXT NOT NULL,
+        amount      BIGINT NOT NULL,
+        body_sha256 TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE hard_cases (
+        id           TEXT PRIMARY KEY,
+        device_id    TEXT NOT NULL,
+        sale_id      TEXT,
+        image_sha256 TEXT,
+        body_sha256  TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        received_at  DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE images (
+        sha256      TEXT PRIMARY KEY,
+        size        BIGINT NOT NULL,
+        device_id   TEXT NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE catalogs (
+        store_id     TEXT NOT NULL,
+        version      TEXT NOT NULL,
+        sha256       TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        published_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (store_id, version)
+    );
+    """,
+)
+
+RECORD_TABLES = ("sales", "refunds", "hard_cases")
+
+
+class HqStoreError(RuntimeError):
+    """The data layer cannot do what was asked; the message says why."""
+
+
+def canonical_json(value: Any) -> str:
+    """The form whose sha256 is a record's identity: sorted keys, no spaces, ASCII.
+
+    ASCII (\\u escapes) also keeps lone surrogates and NULs out of the database,
+    which PostgreSQL's TEXT refuses.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    device_id: str
+    store_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One upload ready to store: its key, canonical body, and indexed columns."""
+
+    key: str
+    body: str
+    columns: dict[str, Any]
+
+    @property
+    def body_sha256(self) -> str:
+        return hashlib.sha256(self.body.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    key: str
+    status: int  # 201 stored now, 200 same body stored before, 409 different body
+    received_at: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    store_id: str
+    version: str
+    sha256: str
+    body: bytes
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+class HqDatabase:
+    """Every read and write headquarters does, for either backend."""
+
+    def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
+        self.url = url
+        self._clock = clock
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+
+    @classmethod
+    def for_path(cls, path: Path) -> HqDatabase:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{path}")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- transactions ----
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(hq_read=True) as conn, conn.begin():
+            yield conn
+
+    def migrate(self) -> int:
+        with self._write() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS hq_schema (version INTEGER NOT NULL)")
+            row = conn.exec_driver_sql("SELECT MAX(version) FROM hq_schema").fetchone()
+            version = row[0] or 0
+            if version > len(MIGRATIONS):
+                raise HqStoreError(
+                    f"the database has schema version {version}, newer than this hq "
+                    f"knows ({len(MIGRATIONS)}): upgrade hq"
+                )
+            for number in range(version + 1, len(MIGRATIONS) + 1):
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    conn.exec_driver_sql(statement)
+                conn.execute(text("INSERT INTO hq_schema (version) VALUES (:v)"), {"v": number})
+        return len(MIGRATIONS)
+
+    # ---- devices and tokens ----
+
+    def add_device(self, device_id: str, store_id: str) -> str:
+        """Register a device and return its token (shown once; only its hash is kept)."""
+        token = new_token()
+        with self._write() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM devices WHERE device_id = :d"), {"d": device_id}
+            ).fetchone()
+            if exists:
+                raise HqStoreError(
+                    f"device {device_id!r} already exists; use `hq device rotate-token` "
+                    "to issue it a new token"
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO devices (device_id, store_id, token_sha256, created_at)"
+                    " VALUES (:d, :s, :t, :now)"
+                ),
+                {"d": device_id, "s": store_id, "t": token_digest(token), "now": self._clock()},
+            )
+        return token
+
+    def rotate_token(self, device_id: str) -> str:
+        token = new_token()
+        with self._write() as conn:
+            cur = conn.execute(
+                text("UPDATE devices SET token_sha256 = :t WHERE device_id = :d"),
+                {"t": token_digest(token), "d": device_id},
+            )
+            if cur.rowcount != 1:
+                raise HqStoreError(f"no device {device_id!r}")
+        return token
+
+    def set_device_token(self, device_id: str, store_id: str, token: str) -> None:
+        """Register a device with a token chosen by the operator (demo, tests)."""
+        with self._write() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO devices (device_id, store_id, token_sha256, created_at)"
+                    " VALUES (:d, :s, :t, :now) ON CONFLICT (device_id) DO UPDATE"
+                    " SET store_id = excluded.store_id, token_sha256 = excluded.token_sha256"
+                ),
+                {"d": device_id, "s": store_id, "t": token_digest(token), "now": self._clock()},
+            )
+
+    def add_admin_token(self, name: str) -> str:
+        token = new_token()
+        with self._write() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO admin_tokens (name, token_sha256, created_at)"
+                    " VALUES (:n, :t, :now) ON CONFLICT (name) DO UPDATE"
+                    " SET token_sha256 = excluded.token_sha256"
+                ),
+                {"n": name, "t": token_digest(token), "now": self._clock()},
+            )
+        return token
+
+    def device_for_token(self, token: str) -> Device | None:
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT device_id, store_id FROM devices WHERE token_sha256 = :t"),
+                {"t": token_digest(token)},
+            ).fetchone()
+        return Device(row[0], row[1]) if row else None
+
+    def is_admin_token(self, token: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT 1 FROM admin_tokens WHERE token_sha256 = :t"),
+                {"t": token_digest(token)},
+            ).fetchone()
+        return row is not None
+
+    def device_settings(self, device_id: str) -> dict[str, Any]:
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT settings FROM devices WHERE device_id = :d"), {"d": device_id}
+            ).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def set_device_settings(self, device_id: str, settings: dict[str, Any]) -> None:
+        with self._write() as conn:
+            cur = conn.execute(
+                text("UPDATE devices SET settings = :s WHERE device_id = :d"),
+                {"s": canonical_json(settings), "d": device_id},
+            )
+            if cur.rowcount != 1:
+                raise HqStoreError(f"no device {device_id!r}")
+
+    def record_heartbeat(self, device_id: str, body: dict[str, Any]) -> float:
+        now = self._clock()
+        with self._write() as conn:
+            conn.execute(
+                text(
+                    "UPDATE devices SET last_heartbeat_at = :now, last_heartbeat = :b"
+                    " WHERE device_id = :d"
+                ),
+                {"now": now, "b": canonical_json(body), "d": device_id},
+            )
+        return now
+
+    def devices(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT device_id, store_id, created_at, last_heartbeat_at, last_heartbeat"
+                    " FROM devices ORDER BY device_id"
+                )
+            ).fetchall()
+        return [
+            {
+                "device_id": r[0],
+                "store_id": r[1],
+                "created_at": r[2],
+                "last_heartbeat_at": r[3],
+                "last_heartbeat": json.loads(r[4]) if r[4] else None,
+            }
+            for r in rows
+        ]
+
+    # ---- idempotent records ----
+
+    def put_records(self, table: str, device_id: str, records: Sequence[Record]) -> list[Verdict]:
+        """Store each record once by key; a verdict per record, in the order given."""
+        if table not in RECORD_TABLES:
+            raise ValueError(table)
+        if not records:
+            return []
+        now = self._clock()
+        keys = list(dict.fromkeys(r.key for r in records))
+        with self._write() as conn:
+            before = self._stored(conn, table, keys)
+            fresh: dict[str, Record] = {}
+            for r in records:
+                if r.key not in before and r.key not in fresh:
+                    fresh[r.key] = r
+            inserted: set[str] = set()
+            after: dict[str, tuple[str, float]] = {}
+            if fresh:
+                inserted = self._insert_new(conn, table, device_id, list(fresh.values()), now)
+                # A concurrent upload of the same key may have won: read what it stored.
+                lost = [k for k in fresh if k not in inserted]
+                after = self._stored(conn, table, lost) if lost else {}
+        verdicts = []
+        answered: set[str] = set()
+        for r in records:
+            if r.key in inserted and r.key not in answered:
+                answered.add(r.key)
+                verdicts.append(Verdict(r.key, 201, now))
+                continue
+            if r.key in inserted:
+                sha, at = fresh[r.key].body_sha256, now
+            else:
+                sha, at = before.get(r.key) or after[r.key]
+            if sha == r.body_sha256:
+                verdicts.append(Verdict(r.key, 200, at))
+            else:
+                verdicts.append(
+                    Verdict(
+                        r.key,
+                        409,
+                        at,
+                        f"{r.key} was already received with a different body "
+                        f"(stored sha256 {sha[:12]}…, this one {r.body_sha256[:12]}…); "
+                        "the first one is kept: resolve it at headquarters",
+                    )
+                )
+        return verdicts
+
+    @staticmethod
+    def _insert_new(
+        conn: Connection, table: str, device_id: str, records: list[Record], now: float
+    ) -> set[str]:
+        """One multi-row INSERT; RETURNING says which keys this transaction stored."""
+        cols = ["id", "device_id", "body_sha256", "body", "received_at", *records[0].columns]
+        inserted: set[str] = set()
+        for start in range(0, len(records), 200):
+            chunk = records[start : start + 200]
+            params: dict[str, Any] = {}
+            rows = []
+            for i, r in enumerate(chunk):
+                values = {
+                    "id": r.key,
+                    "device_id": device_id,
+                    "body_sha256": r.body_sha256,
+                    "body": r.body,
+                    "received_at": now,
+                    **r.columns,
+                }
+                rows.append("(" + ", ".join(f":{c}_{i}" for c in cols) + ")")
+                params.update({f"{c}_{i}": values[c] for c in cols})
+            result = conn.execute(
+                text(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join(rows)}"
+                    " ON CONFLICT (id) DO NOTHING RETURNING id"
+                ),
+                params,
+            )
+            inserted.update(row[0] for row in result)
+        return inserted
+
+    @staticmethod
+    def _stored(conn: Connection, table: str, keys: list[str]) -> dict[str, tuple[str, float]]:
+        out: dict[str, tuple[str, float]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            params = {f"k{j}": k for j, k in enumerate(chunk)}
+            rows = conn.execute(
+                text(
+                    f"SELECT id, body_sha256, received_at FROM {table}"
+                    f" WHERE id IN ({', '.join(':' + p for p in params)})"
+                ),
+                params,
+            ).fetchall()
+            out.update({r[0]: (r[1], r[2]) for r in rows})
+        return out
+
+    def record(self, table: str, key: str) -> dict[str, Any] | None:
+        if table not in RECORD_TABLES:
+            raise ValueError(table)
+        with self._read() as conn:
+            row = conn.execute(
+                text(f"SELECT body, device_id, received_at FROM {table} WHERE id = :k"),
+                {"k": key},
+            ).fetchone()
+        if row is None:
+            return None
+        return {"body": json.loads(row[0]), "device_id": row[1], "received_at": row[2]}
+
+    def count(self, table: str) -> int:
+        if table not in (*RECORD_TABLES, "images", "devices", "catalogs"):
+            raise ValueError(table)
+        with self._read() as conn:
+            return conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one()
+
+    def keys(self, table: str) -> list[str]:
+        if table not in RECORD_TABLES:
+            raise ValueError(table)
+        with self._read() as conn:
+            return [r[0] for r in conn.exec_driver_sql(f"SELECT id FROM {table} ORDER BY id")]
+
+    # ---- images ----
+
+    def add_image(self, sha256: str, size: int, device_id: str) -> bool:
+        """Record a stored image file; False when it was recorded before."""
+        with self._write() as conn:
+            row = conn.execute(
+                text(
+                    "INSERT INTO images (sha256, size, device_id, received_at)"
+                    " VALUES (:s, :n, :d, :now) ON CONFLICT (sha256) DO NOTHING RETURNING sha256"
+                ),
+                {"s": sha256, "n": size, "d": device_id, "now": self._clock()},
+            ).fetchone()
+        return row is not None
+
+    def has_image(self, sha256: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT 1 FROM images WHERE sha256 = :s"), {"s": sha256}
+            ).fetchone()
+        return row is not None
+
+    # ---- catalogs ----
+
+    def publish_catalog(self, store_id: str, version: str, body: bytes) -> str:
+        sha = hashlib.sha256(body).hexdigest()
+        with self._write() as conn:
+            row = conn.execute(
+                text("SELECT sha256 FROM catalogs WHERE store_id = :s AND version = :v"),
+                {"s": store_id, "v": version},
+            ).fetchone()
+            if row and row[0] != sha:
+                raise HqStoreError(
+                    f"catalog version {version!r} of store {store_id!r} was already published "
+                    "with different contents: give the new one a new version"
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO catalogs (store_id, version, sha256, body, published_at)"
+                    " VALUES (:s, :v, :h, :b, :now) ON CONFLICT (store_id, version)"
+                    " DO UPDATE SET published_at = excluded.published_at"
+                ),
+                {
+                    "s": store_id,
+                    "v": version,
+                    "h": sha,
+                    "b": body.decode("utf-8"),
+                    "now": self._clock(),
+                },
+            )
+        return sha
+
+    def current_catalog(self, store_id: str) -> Catalog | None:
+        with self._read() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT version, sha256, body FROM catalogs WHERE store_id = :s"
+                    " ORDER BY published_at DESC, version DESC LIMIT 1"
+                ),
+                {"s": store_id},
+            ).fetchone()
+        return Catalog(store_id, row[0], row[1], row[2].encode("utf-8")) if row else None
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_size=8, max_overflow=8, pool_timeout=30)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from the driver: writes must BEGIN IMMEDIATE, or two
+        # writers that both read first deadlock on the upgrade and one fails at once.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        # FULL: an upload is acknowledged only once it is on disk; the kiosk deletes
+        # nothing on an acknowledgement, but it stops resending.
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("hq_read"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
