@@ -1,0 +1,640 @@
+"""The checkout decision: one still tray seen by the camera and weighed by the scale.
+
+    decide(view, weight, known items) -> Decision
+        CONFIRMED  the plain reading fits the weight and clearly beats every alternative
+        CORRECTED  a nearby hypothesis (another candidate class, a false detection
+                   dropped) explains image and weight, and wins by `correct_margin`
+        ASK        a concrete request tied to boxes on the image
+        STAFF      with the reason
+
+Costs are negative log probabilities (see `hypotheses`). "Clearly beats" is posterior
+odds over the hypotheses searched: the chosen receipt against all other receipts
+together, so fifty faintly possible hidden items add up instead of each one alone
+looking negligible.
+
+Age-restricted items do not change the verdict: the checkout state machine sends
+every basket holding one to an age check by staff, with the right reason. The
+Decision lists them so the screen and the log can say so.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from types import MappingProxyType
+
+from kiosk.domain.basket import Basket, LineSource
+from kiosk.domain.catalog import Catalog
+from kiosk.domain.checkout import TrayOutcome, Verdict
+from kiosk.domain.decision.hypotheses import (
+    BoxChoices,
+    Edit,
+    EditKind,
+    Hypothesis,
+    SearchResult,
+    receipt_key,
+    search,
+)
+from kiosk.domain.decision.produce import loose_weight, split_tray
+from kiosk.domain.decision.requests import (
+    STAFF_TEXT,
+    Named,
+    Request,
+    RequestKind,
+    StaffReason,
+)
+from kiosk.domain.decision.weight_model import WeightModel
+from kiosk.domain.tray_view import SeenItem, TrayView
+
+_MIN_SCORE = 1e-4
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionPolicy:
+    """Thresholds of the decision, each with the reason for its value."""
+
+    # A reading within this many standard deviations of a hypothesis "fits" it. 3.5
+    # sigma: an honest basket falls outside 1 time in 2000 from weight alone.
+    fit_z: float = 3.5
+    # Posterior odds (log) the plain reading needs over everything else to be
+    # confirmed without a question: log 9 -> at least 90 %. Lower means fewer
+    # questions to honest shoppers and more wrong receipts.
+    confirm_margin: float = math.log(9.0)
+    # A correction needs two things: the weight must clearly demand leaving the plain
+    # reading (odds of the corrected receipt over the plain one, log 199 -> 99.5 %),
+    # and the corrected receipt must be as sure as a confirmation would be
+    # (`correct_margin`, its odds over everything else). The look-alike doubt that a
+    # correction leaves untouched is then judged like the same doubt in a plain basket.
+    demand_margin: float = math.log(199.0)
+    correct_margin: float = math.log(9.0)
+    # Prior that a hidden item lies on the tray unseen: about 1 basket in 100. Its
+    # cost is shared among the SKUs that could hide under some box.
+    hidden_prior: float = 0.01
+    hidden_repeat_cost: float = math.log(5.0)  # a second hidden copy of the same SKU
+    # Same SKU as the box it hides under (two chocolate bars stacked): more likely.
+    stacked_bonus: float = math.log(4.0)
+    # A look-alike of the top class that the detector did not list gets this score.
+    # (The vision pipeline lists candidates down to 0.01, so an unlisted one is below.)
+    lookalike_floor: float = 0.005
+    # A box whose class is already known (scanned, picked) is more likely that class.
+    known_boost: float = math.log(20.0)
+    # Cost of calling a box a false detection at score 0.5 seen in every frame;
+    # falls with the score (logit) and with the share of frames that saw it.
+    drop_base: float = 3.0
+    min_drop_cost: float = 0.2
+    # Corrections that drop a box are automatic only for weak boxes; a confident box
+    # that the weight disowns is more likely an item resting off the scale.
+    auto_drop_max_score: float = 0.6
+    # Corrections may add a hidden item of the same SKU as the box it lies under.
+    # Off by default: the shopper is asked to move the items apart instead.
+    auto_add_stacked: bool = False
+    # A hidden item is at most this much larger than the box hiding it (perspective,
+    # box tightness).
+    hide_slack: float = 1.15
+    # Far outside every hypothesis: staff, not a question.
+    far_z: float = 25.0
+    far_g: float = 250.0
+    max_shopper_attempts: int = 2
+    max_edits: int = 3
+    max_hidden: int = 2
+    max_nodes: int = 4000
+    stop_gap: float = 9.0
+    # Alternatives this close to the best (log odds) are named in a request; fainter
+    # ones would bury the real question under every look-alike on the tray.
+    ask_window: float = math.log(20.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    reason: str  # machine-readable: plain_fits, corrected, ambiguous, no_fit, ...
+    counts: Mapping[str, int]  # packaged items on the tray, known items included
+    weighed: tuple[tuple[str, Decimal], ...] = ()
+    requests: tuple[Request, ...] = ()
+    staff_reason: StaffReason | None = None
+    measured_g: Decimal | None = None
+    plain: Hypothesis | None = None
+    chosen: Hypothesis | None = None
+    considered: tuple[Hypothesis, ...] = ()
+    posterior: float | None = None  # of the chosen receipt, over the receipts searched
+    nodes: int = 0
+    exhausted: bool = False
+    age_restricted: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def hard_case(self) -> bool:
+        return self.verdict is not Verdict.CONFIRMED
+
+    def message(self, language: str = "en") -> str:
+        zh = language.startswith("zh")
+        if self.verdict is Verdict.STAFF and self.staff_reason is not None:
+            return STAFF_TEXT[self.staff_reason][1 if zh else 0]
+        return (" " if not zh else "").join(r.text(language) for r in self.requests)
+
+    def to_outcome(self, language: str = "en") -> TrayOutcome:
+        return TrayOutcome(
+            verdict=self.verdict,
+            counts=MappingProxyType(dict(self.counts)),
+            weighed=self.weighed,
+            message=self.message(language),
+            hard_case=self.hard_case,
+        )
+
+    def explain(self) -> dict:
+        """Structured and JSON-ready: for the log and the hard-case record."""
+        return {
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "staff_reason": self.staff_reason.value if self.staff_reason else None,
+            "measured_g": None if self.measured_g is None else str(self.measured_g),
+            "counts": dict(sorted(self.counts.items())),
+            "weighed": [[s, str(g)] for s, g in self.weighed],
+            "requests": [r.to_dict() for r in self.requests],
+            "posterior": None if self.posterior is None else round(self.posterior, 5),
+            "plain": self.plain.to_dict() if self.plain else None,
+            "chosen": self.chosen.to_dict() if self.chosen else None,
+            "considered": [h.to_dict() for h in self.considered],
+            "nodes": self.nodes,
+            "exhausted": self.exhausted,
+            "age_restricted": list(self.age_restricted),
+            "notes": list(self.notes),
+        }
+
+
+def known_items(basket: Basket) -> dict[str, int]:
+    """What the shopper asserted (barcode, manual pick): on the tray, weight counts."""
+    return dict(basket.counts((LineSource.BARCODE, LineSource.MANUAL)))
+
+
+class DecisionEngine:
+    def __init__(
+        self, catalog: Catalog, weights: WeightModel, policy: DecisionPolicy | None = None
+    ) -> None:
+        self.catalog = catalog
+        self.weights = weights
+        self.policy = policy or DecisionPolicy()
+        self._loose = frozenset(p.sku for p in catalog if p.sold_by_weight)
+
+    # ---- public ----
+
+    def decide(
+        self,
+        view: TrayView,
+        weight_g: Decimal | float | int | None,
+        known: Mapping[str, int] | None = None,
+        attempt: int = 0,
+    ) -> Decision:
+        """`attempt`: how many times the shopper was already asked about this tray."""
+        d = self._decide(view, weight_g, dict(known or {}))
+        if d.verdict is Verdict.ASK and attempt >= self.policy.max_shopper_attempts:
+            d = _replace(d, verdict=Verdict.STAFF, staff_reason=StaffReason.UNRESOLVED)
+        ages = tuple(
+            sorted(s for s in d.counts if s in self.catalog and self.catalog.get(s).age_restricted)
+        )
+        return _replace(d, age_restricted=ages)
+
+    # ---- the steps ----
+
+    def _decide(
+        self, view: TrayView, weight: Decimal | float | int | None, known: dict[str, int]
+    ) -> Decision:
+        p = self.policy
+        known = {s: n for s, n in known.items() if n > 0}
+        plain_counts = self._plain_counts(view, known)
+        if weight is None:
+            return self._staff(StaffReason.SCALE_OFFLINE, "no_weight", plain_counts)
+        try:
+            measured = Decimal(weight) if not isinstance(weight, float) else Decimal(repr(weight))
+        except (ArithmeticError, ValueError, TypeError):
+            return self._staff(StaffReason.SCALE_FAULT, "unreadable_weight", plain_counts)
+        scale = self.weights.scale
+        if not measured.is_finite() or measured > Decimal(repr(scale.capacity_g)):
+            return self._staff(StaffReason.SCALE_FAULT, "over_capacity", plain_counts, measured)
+        if measured < -Decimal(repr(scale.empty_tolerance_g)):
+            return self._staff(StaffReason.SCALE_FAULT, "below_zero", plain_counts, measured)
+        w = max(float(measured), 0.0)
+
+        missing = sorted(s for s in known if self.weights.item(s) is None)
+        boxes: list[BoxChoices] = []
+        unknown: list[int] = []
+        ignored: list[int] = []
+        for i, item in enumerate(view.items):
+            choice = self._box_choices(i, item, view, known)
+            if choice is None:
+                if any(c.sku in self.catalog for c in item.candidates):
+                    missing.extend(c.sku for c in item.candidates if c.sku in self.catalog)
+                elif item.candidates and _score(item.candidates[0].score) > p.auto_drop_max_score:
+                    unknown.append(i)
+                else:
+                    ignored.append(i)  # weak box of no product we sell: noise
+                continue
+            boxes.append(choice)
+        box_index = [i for i in range(len(view.items)) if i not in unknown and i not in ignored]
+        if missing:
+            return self._staff(
+                StaffReason.NO_ITEM_WEIGHT,
+                "no_item_weight",
+                plain_counts,
+                measured,
+                notes=tuple(f"no weight for {s}" for s in sorted(set(missing))),
+            )
+        if unknown:
+            req = Request(
+                RequestKind.SCAN,
+                tuple(unknown),
+                tuple(view.items[i].box for i in unknown),
+            )
+            return Decision(Verdict.ASK, "unknown_item", plain_counts, (), (req,), None, measured)
+
+        empty_scale = w <= scale.empty_tolerance_g
+        if not boxes and not known:
+            if empty_scale:
+                return Decision(Verdict.CONFIRMED, "empty_tray", {}, measured_g=measured)
+            req = Request(RequestKind.BRING_INTO_VIEW, grams=w)
+            return Decision(Verdict.ASK, "weight_without_items", {}, (), (req,), None, measured)
+        if empty_scale and not known:
+            return self._seen_not_weighed(view, box_index, boxes, plain_counts, measured)
+
+        additions = self._hidden_additions(view, box_index, boxes)
+        result = search(
+            boxes,
+            additions,
+            known,
+            w,
+            self.weights,
+            sold_by_weight=self._loose,
+            max_edits=p.max_edits,
+            max_nodes=p.max_nodes,
+            stop_gap=p.stop_gap,
+        )
+        return self._verdict(view, box_index, result, measured, w)
+
+    def _verdict(
+        self,
+        view: TrayView,
+        box_index: list[int],
+        result: SearchResult,
+        measured: Decimal,
+        w: float,
+    ) -> Decision:
+        p = self.policy
+        best = result.outcomes[0]
+        chosen = best.best
+        plain = result.plain
+        others = [o.cost - best.cost for o in result.outcomes[1:]]
+        odds = -math.log(sum(math.exp(-d) for d in others)) if others else math.inf
+        posterior = 1.0 / (1.0 + sum(math.exp(-d) for d in others))
+        plain_key = receipt_key(plain.counts, self._loose)
+        common = {
+            "measured_g": measured,
+            "plain": plain,
+            "considered": result.top,
+            "nodes": result.nodes,
+            "exhausted": result.exhausted,
+        }
+
+        def ask(reason: str, requests: tuple[Request, ...], h: Hypothesis) -> Decision:
+            return Decision(
+                Verdict.ASK,
+                reason,
+                self._packaged(plain.counts),
+                (),
+                requests,
+                chosen=h,
+                posterior=posterior,
+                **common,
+            )
+
+        if abs(chosen.z) > p.fit_z:
+            off = w - chosen.expected.mean_g
+            if abs(off) > max(p.far_g, p.far_z * chosen.expected.sd_g):
+                d = self._staff(StaffReason.WEIGHT_FAR_OFF, "far_off", plain.counts, measured)
+                return _replace(d, chosen=chosen, considered=result.top, plain=plain)
+            return ask("no_fit", self._no_fit_requests(view, box_index, off), chosen)
+
+        if best.key == plain_key:
+            if odds >= p.confirm_margin:
+                return self._accept(Verdict.CONFIRMED, "plain_fits", chosen, posterior, common, w)
+            return ask("ambiguous", self._difference_requests(view, box_index, result), chosen)
+
+        auto = self._auto_correctable(chosen, view, box_index)
+        plain_cost = next(o.cost for o in result.outcomes if o.key == plain_key)
+        demanded = plain_cost - best.cost >= p.demand_margin
+        if odds >= p.correct_margin and demanded and not result.exhausted and auto:
+            return self._accept(Verdict.CORRECTED, "corrected", chosen, posterior, common, w)
+        why = "unsure_correction" if auto else "correction_needs_shopper"
+        return ask(why, self._difference_requests(view, box_index, result), chosen)
+
+    def _accept(
+        self,
+        verdict: Verdict,
+        reason: str,
+        h: Hypothesis,
+        posterior: float,
+        common: dict,
+        w: float,
+    ) -> Decision:
+        split = split_tray(h.counts, self.catalog)
+        weighed: tuple[tuple[str, Decimal], ...] = ()
+        if len(split.loose) > 1:
+            names = tuple(self._named(s) for s in split.loose)
+            req = Request(RequestKind.WEIGH_SEPARATELY, skus=names)
+            return Decision(
+                Verdict.ASK, "two_loose", split.packaged, (), (req,), chosen=h, **common
+            )
+        if split.loose:
+            (sku,) = split.loose
+            grams = loose_weight(common["measured_g"], split.packaged, self.weights)
+            if grams <= 0:
+                req = Request(RequestKind.SPREAD_OUT, grams=float(grams))
+                return Decision(
+                    Verdict.ASK,
+                    "loose_without_weight",
+                    split.packaged,
+                    (),
+                    (req,),
+                    chosen=h,
+                    **common,
+                )
+            weighed = ((sku, grams),)
+        return Decision(
+            verdict, reason, split.packaged, weighed, chosen=h, posterior=posterior, **common
+        )
+
+    # ---- building the search ----
+
+    def _usable(self, sku: str) -> bool:
+        return sku in self.catalog and self.weights.item(sku) is not None
+
+    def _box_choices(
+        self, i: int, item: SeenItem, view: TrayView, known: Mapping[str, int]
+    ) -> BoxChoices | None:
+        p = self.policy
+        cands: dict[str, float] = {}
+        for c in item.candidates:
+            if self._usable(c.sku) and c.sku not in cands and math.isfinite(c.score):
+                cands[c.sku] = _score(c.score)
+        if not cands:
+            return None
+        top_sku, top = next(iter(cands.items()))
+        floor = min(min(cands.values()), p.lookalike_floor)
+        for look in self.catalog.family(top_sku):
+            if look.sku not in cands and self._usable(look.sku):
+                cands[look.sku] = floor
+        alts = []
+        for sku, s in cands.items():
+            if sku == top_sku:
+                continue
+            cost = math.log(top / s)
+            if sku in known:
+                cost -= p.known_boost
+            alts.append(Edit(EditKind.SWAP, i, sku, max(cost, 0.0)))
+        votes = item.votes / view.frames if view.frames > 0 else 1.0
+        votes = min(max(votes, 0.05), 1.0)
+        drop = p.drop_base + math.log(top / (1.0 - top)) + math.log(votes)
+        alts.append(Edit(EditKind.DROP, i, None, max(drop, p.min_drop_cost)))
+        return BoxChoices(top_sku, tuple(alts))
+
+    def _hidden_additions(
+        self, view: TrayView, box_index: list[int], boxes: list[BoxChoices]
+    ) -> list[Edit]:
+        """Items that could lie unseen under a box (or under two overlapping boxes)."""
+        p = self.policy
+        if not boxes or p.max_hidden <= 0:
+            return []
+        px_per_mm = self._px_per_mm(view, box_index, boxes)
+        if px_per_mm is None:
+            return []
+        covers: list[tuple[tuple[int, ...], tuple[float, float]]] = []
+        for k, i in enumerate(box_index):
+            covers.append(((k,), _dims(view.items[i].box)))
+            for k2 in range(k + 1, len(box_index)):
+                a, b = view.items[i].box, view.items[box_index[k2]].box
+                if _overlap(a, b):
+                    covers.append(((k, k2), _dims(_union(a, b))))
+        plausible: dict[str, tuple[int, ...]] = {}
+        for product in self.catalog:
+            if product.sold_by_weight or not self._usable(product.sku):
+                continue
+            small, large = sorted(product.size_mm[:2])
+            under: set[int] = set()
+            for ks, (bs, bl) in covers:
+                if (
+                    small * px_per_mm <= bs * p.hide_slack
+                    and large * px_per_mm <= bl * p.hide_slack
+                ):
+                    under.update(ks)
+            if under:
+                plausible[product.sku] = tuple(sorted(under))
+        if not plausible:
+            return []
+        base = -math.log(p.hidden_prior) + math.log(len(plausible))
+        edits = []
+        for sku, under in plausible.items():
+            cost = base
+            if any(boxes[k].plain_sku == sku for k in under):
+                cost = max(cost - p.stacked_bonus, 0.0)
+            for copy in range(1, p.max_hidden + 1):
+                extra = (copy - 1) * p.hidden_repeat_cost
+                edits.append(Edit(EditKind.ADD, None, sku, cost + extra, copy, under))
+        return edits
+
+    def _px_per_mm(
+        self, view: TrayView, box_index: list[int], boxes: list[BoxChoices]
+    ) -> float | None:
+        ratios = []
+        for k, i in enumerate(box_index):
+            w, h = _dims(view.items[i].box)
+            size = self.catalog.get(boxes[k].plain_sku).size_mm
+            if w > 0 and h > 0:
+                ratios.append(math.sqrt((w * h) / (size[0] * size[1])))
+        return statistics.median(ratios) if ratios else None
+
+    # ---- requests ----
+
+    def _auto_correctable(self, h: Hypothesis, view: TrayView, box_index: list[int]) -> bool:
+        p = self.policy
+        for e in h.edits:
+            if e.kind is EditKind.DROP:
+                item = view.items[box_index[e.box]]  # type: ignore[index]
+                if _score(item.candidates[0].score) > p.auto_drop_max_score:
+                    return False
+            elif e.kind is EditKind.ADD:
+                stacked = any(h.assignment[k] == e.sku for k in e.under)
+                if not (p.auto_add_stacked and stacked):
+                    return False
+        return True
+
+    def _difference_requests(
+        self, view: TrayView, box_index: list[int], result: SearchResult
+    ) -> tuple[Request, ...]:
+        """What separates the plain reading from the close alternatives, box by box."""
+        p = self.policy
+        best = result.outcomes[0]
+        plain = result.plain
+        # The alternatives worth a question: the chosen one when it is not the plain
+        # reading, and every receipt within `ask_window` of the best.
+        close = [o.best for o in result.outcomes if o.cost - best.cost <= p.ask_window][:4]
+        if plain not in close:
+            close.append(plain)
+        options: dict[int, list[str | None]] = {}
+        hidden_under: set[int] = set()
+        grams = []
+        for h in close:
+            for k, sku in enumerate(h.assignment):
+                opts = options.setdefault(k, [plain.assignment[k]])
+                if sku not in opts:
+                    opts.append(sku)
+            for e in h.edits:
+                if e.kind is EditKind.ADD:
+                    hidden_under.update(e.under)
+                    grams.append(self.weights.item(e.sku).mean_g)  # type: ignore[arg-type, union-attr]
+        requests: list[Request] = []
+        for k, opts in sorted(options.items()):
+            if len(opts) < 2:
+                continue
+            i = box_index[k]
+            skus = [s for s in opts if s is not None]
+            if None in opts:
+                requests.append(Request(RequestKind.CHECK_ITEM, (i,), (view.items[i].box,)))
+            if len(skus) >= 2:
+                named = tuple(self._named(s) for s in skus)
+                requests.append(Request(RequestKind.CHOOSE, (i,), (view.items[i].box,), named))
+        if hidden_under:
+            idx = tuple(box_index[k] for k in sorted(hidden_under))
+            requests.append(
+                Request(
+                    RequestKind.SEPARATE,
+                    idx,
+                    tuple(view.items[i].box for i in idx),
+                    grams=min(grams) if grams else None,
+                )
+            )
+        if not requests:
+            requests.append(Request(RequestKind.SPREAD_OUT))
+        return tuple(requests)
+
+    def _no_fit_requests(
+        self, view: TrayView, box_index: list[int], off_g: float
+    ) -> tuple[Request, ...]:
+        if off_g > 0:
+            overlapping = sorted(
+                {
+                    i
+                    for a in box_index
+                    for i in box_index
+                    if i != a and _overlap(view.items[a].box, view.items[i].box)
+                }
+            )
+            boxes = tuple(overlapping)
+            return (
+                Request(
+                    RequestKind.SPREAD_OUT,
+                    boxes,
+                    tuple(view.items[i].box for i in boxes),
+                    grams=off_g,
+                ),
+            )
+        weak = tuple(
+            i
+            for i in box_index
+            if _score(view.items[i].candidates[0].score) <= self.policy.auto_drop_max_score
+        )
+        if weak:
+            return (Request(RequestKind.CHECK_ITEM, weak, tuple(view.items[i].box for i in weak)),)
+        boxes = tuple(box_index)
+        return (
+            Request(
+                RequestKind.PLACE_ON_TRAY,
+                boxes,
+                tuple(view.items[i].box for i in boxes),
+                grams=off_g,
+            ),
+        )
+
+    def _seen_not_weighed(
+        self,
+        view: TrayView,
+        box_index: list[int],
+        boxes: list[BoxChoices],
+        plain_counts: Mapping[str, int],
+        measured: Decimal,
+    ) -> Decision:
+        """Boxes on an empty scale: ghosts if all are weak, else items not resting on it."""
+        p = self.policy
+        scores = [_score(view.items[i].candidates[0].score) for i in box_index]
+        if all(s <= p.auto_drop_max_score for s in scores):
+            return Decision(
+                Verdict.CORRECTED,
+                "ghost_detections",
+                {},
+                measured_g=measured,
+                notes=tuple(f"box {i} dropped: nothing on the scale" for i in box_index),
+            )
+        idx = tuple(box_index)
+        req = Request(RequestKind.PLACE_ON_TRAY, idx, tuple(view.items[i].box for i in idx))
+        return Decision(
+            Verdict.ASK, "items_without_weight", plain_counts, (), (req,), None, measured
+        )
+
+    # ---- small helpers ----
+
+    def _named(self, sku: str) -> Named:
+        prod = self.catalog.get(sku)
+        return Named(sku, prod.name_en, prod.name_zh)
+
+    def _plain_counts(self, view: TrayView, known: Mapping[str, int]) -> dict[str, int]:
+        seen: Counter[str] = Counter()
+        for item in view.items:
+            for c in item.candidates:
+                if c.sku in self.catalog:
+                    seen[c.sku] += 1
+                    break
+        counts = {s: max(seen[s], known.get(s, 0)) for s in set(seen) | set(known)}
+        return self._packaged(counts)
+
+    def _packaged(self, counts: Mapping[str, int]) -> dict[str, int]:
+        return dict(sorted((s, n) for s, n in counts.items() if n > 0 and s not in self._loose))
+
+    def _staff(
+        self,
+        reason: StaffReason,
+        code: str,
+        counts: Mapping[str, int],
+        measured: Decimal | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Decision:
+        return Decision(
+            Verdict.STAFF,
+            code,
+            self._packaged(counts),
+            staff_reason=reason,
+            measured_g=measured,
+            notes=notes,
+        )
+
+
+def _replace(d: Decision, **changes) -> Decision:
+    return replace(d, **changes)
+
+
+def _score(s: float) -> float:
+    return min(max(float(s), _MIN_SCORE), 1.0 - _MIN_SCORE)
+
+
+def _dims(box: tuple[float, float, float, float]) -> tuple[float, float]:
+    w, h = abs(box[2] - box[0]), abs(box[3] - box[1])
+    return (min(w, h), max(w, h))
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _union(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
