@@ -1,0 +1,113 @@
+"""The profile of a released model: everything the kiosk must know to run it right.
+
+A model file alone says nothing about colour order, normalisation, letterbox fill or
+which class is which SKU; getting any of them wrong gives confident nonsense, not an
+error. So every version in the repository carries `profile.json`, validated here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+PROFILE_SCHEMA = "kiosk.model-profile/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputProfile(_Strict):
+    name: str = Field(description="name of the model's image input")
+    width: int = Field(gt=0, le=4096, description="input width in pixels")
+    height: int = Field(gt=0, le=4096, description="input height in pixels")
+    layout: Literal["NCHW"] = Field("NCHW", description="tensor layout")
+    color: Literal["RGB", "BGR"] = Field("RGB", description="channel order the model expects")
+    dtype: Literal["float32"] = "float32"
+    scale: float = Field(1.0 / 255.0, gt=0, description="pixel value multiplier (0..255 → 0..1)")
+    mean: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="subtracted after scale")
+    std: tuple[float, float, float] = Field((1.0, 1.0, 1.0), description="divided after mean")
+    letterbox: bool = Field(True, description="aspect-preserving resize with a centred border")
+    letterbox_fill: int = Field(114, ge=0, le=255, description="grey level of the border")
+
+    @field_validator("std")
+    @classmethod
+    def _std_positive(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if any(s <= 0 for s in v):
+            raise ValueError("std values must be positive")
+        return v
+
+
+class OutputProfile(_Strict):
+    name: str = Field(description="name of the detection output")
+    format: Literal["yolov8"] = Field(
+        "yolov8",
+        description="Ultralytics YOLOv8/YOLO11 export: [1, 4 + classes, anchors], "
+        "cx, cy, w, h in input pixels, class scores after sigmoid",
+    )
+    anchors: int = Field(gt=0, description="number of anchor columns")
+
+
+class Thresholds(_Strict):
+    score: float = Field(0.25, gt=0, lt=1, description="minimum class score of a box")
+    iou: float = Field(0.5, gt=0, le=1, description="same-class NMS IoU")
+    cross_class_iou: float = Field(0.7, gt=0, le=1, description="look-alike merge IoU; 1 = off")
+    topk: int = Field(3, ge=1, le=20, description="class candidates kept per box")
+
+
+class TrainingRecord(_Strict):
+    """Where the model came from, so a result can be traced and reproduced."""
+
+    recipe: str = Field("", description="training recipe and version")
+    command: str = Field("", description="command that reproduces the run")
+    seed: int | None = Field(None, description="training seed")
+    data: dict[str, object] = Field(
+        default_factory=dict, description="scene sets used: split → generator, seed, count"
+    )
+    epochs: int | None = None
+    wall_time_s: float | None = None
+
+
+class Latency(_Strict):
+    infer_ms_p50: float
+    infer_ms_p95: float
+    machine: str = Field("", description="where it was measured")
+
+
+class ModelProfile(_Strict):
+    schema_: Literal["kiosk.model-profile/1"] = Field(PROFILE_SCHEMA, alias="schema")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    version: int = Field(ge=1)
+    description: str = ""
+    file: str = Field("model.onnx", description="model file inside the version directory")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(gt=0)
+    opset: int = Field(ge=7, description="ONNX opset of the main domain")
+    min_onnxruntime: str = Field("1.17", pattern=r"^\d+\.\d+(\.\d+)?$")
+    input: InputProfile
+    output: OutputProfile
+    labels: list[str] = Field(min_length=1, description="class index → SKU id")
+    thresholds: Thresholds = Thresholds()
+    precision: Literal["fp32", "fp16", "int8"] = "fp32"
+    training: TrainingRecord = TrainingRecord()
+    metrics: dict[str, object] = Field(default_factory=dict, description="metrics it reached")
+    latency: dict[str, Latency] = Field(
+        default_factory=dict, description="execution provider → measured latency"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> ModelProfile:
+        seen: set[str] = set()
+        dups = sorted({lab for lab in self.labels if lab in seen or seen.add(lab)})
+        if dups:
+            raise ValueError(f"labels repeat: {', '.join(dups)}")
+        if any(not lab.strip() for lab in self.labels):
+            raise ValueError("labels must not be empty strings")
+        return self
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.labels)

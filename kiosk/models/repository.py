@@ -1,0 +1,162 @@
+"""The on-device model repository: `<root>/<name>/<version>/{model.onnx, profile.json}`.
+
+Versions are numbered and immutable: `publish` refuses to overwrite one, and `load`
+refuses a version whose file does not match its profile (size, sha256) or whose
+profile is malformed, naming the file and what disagreed. Running the model and
+checking its input/output signature against the profile is `kiosk.vision.session`'s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kiosk.models.profile import ModelProfile
+
+PROFILE_FILE = "profile.json"
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "models" / "repository"
+
+
+class ModelError(RuntimeError):
+    """A model that must not serve; the message says which file and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRelease:
+    """One verified version: its profile and the path of its model file."""
+
+    profile: ModelProfile
+    directory: Path
+
+    @property
+    def model_path(self) -> Path:
+        return self.directory / self.profile.file
+
+    @property
+    def ref(self) -> str:
+        return f"{self.profile.name}/{self.profile.version}"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _validation_message(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(document)"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def read_profile(path: Path) -> ModelProfile:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ModelError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelError(f"{path} is not valid JSON: {err}") from None
+    try:
+        return ModelProfile.model_validate(doc)
+    except ValidationError as err:
+        raise ModelError(f"{path}: {_validation_message(err)}") from None
+
+
+class ModelRepository:
+    def __init__(self, root: Path | str = DEFAULT_ROOT):
+        self.root = Path(root)
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir())
+
+    def versions(self, name: str) -> list[int]:
+        base = self.root / name
+        if not base.is_dir():
+            return []
+        return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
+
+    def latest(self, name: str) -> int:
+        versions = self.versions(name)
+        if not versions:
+            raise ModelError(f"no versions of model {name!r} in {self.root}")
+        return versions[-1]
+
+    def load(
+        self, name: str, version: int | None = None, known_skus: Iterable[str] | None = None
+    ) -> ModelRelease:
+        """The verified release `name/version` (the newest when `version` is None).
+
+        `known_skus`: when given (the catalog's SKUs), a label the catalog does not
+        know is refused: the kiosk could not price what the model says it sees.
+        """
+        version = self.latest(name) if version is None else version
+        directory = self.root / name / str(version)
+        if not directory.is_dir():
+            raise ModelError(f"model {name}/{version} not found in {self.root}")
+        profile = read_profile(directory / PROFILE_FILE)
+        where = f"{name}/{version}"
+        if (profile.name, profile.version) != (name, version):
+            raise ModelError(
+                f"{where}: profile says it is {profile.name}/{profile.version}; "
+                "a version directory must hold its own profile"
+            )
+        model_path = directory / profile.file
+        try:
+            size = model_path.stat().st_size
+        except OSError as err:
+            raise ModelError(f"{where}: cannot read {model_path.name}: {err.strerror}") from None
+        if size != profile.size_bytes:
+            raise ModelError(
+                f"{where}: {model_path.name} is {size} bytes, the profile says "
+                f"{profile.size_bytes}: the file is truncated or replaced"
+            )
+        digest = sha256_file(model_path)
+        if digest != profile.sha256:
+            raise ModelError(
+                f"{where}: {model_path.name} sha256 {digest[:12]}… does not match the "
+                f"profile's {profile.sha256[:12]}…: the file is corrupt or replaced"
+            )
+        if known_skus is not None:
+            unknown = sorted(set(profile.labels) - set(known_skus))
+            if unknown:
+                raise ModelError(
+                    f"{where}: labels not in the catalog: {', '.join(unknown[:10])}"
+                    + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+                )
+        return ModelRelease(profile=profile, directory=directory)
+
+    def publish(self, model_file: Path, profile: ModelProfile) -> ModelRelease:
+        """Add a new version. The profile's sha256 and size must describe `model_file`;
+        an existing version is never overwritten (versions are immutable)."""
+        directory = self.root / profile.name / str(profile.version)
+        if directory.exists():
+            raise ModelError(f"{profile.name}/{profile.version} exists; versions are immutable")
+        if sha256_file(model_file) != profile.sha256:
+            raise ModelError(f"{model_file}: sha256 does not match the profile being published")
+        staging = directory.with_name(f".{profile.version}.staging")
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        shutil.copyfile(model_file, staging / profile.file)
+        (staging / PROFILE_FILE).write_text(
+            json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
+            + "\n",
+            encoding="utf-8",
+        )
+        os.replace(staging, directory)  # appears whole or not at all
+        return self.load(profile.name, profile.version)

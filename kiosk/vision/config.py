@@ -1,0 +1,99 @@
+"""Configuration of the recognition pipeline (a section of the kiosk's root config)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# NPU/GPU providers first, CPU last. onnxruntime only offers the ones its build has;
+# the session takes the first available and the kiosk reports what really loaded.
+DEFAULT_PROVIDERS = (
+    "QNNExecutionProvider",  # Qualcomm NPU
+    "VSINPUExecutionProvider",  # VeriSilicon NPU (NXP i.MX 8M Plus, Amlogic)
+    "NnapiExecutionProvider",  # Android NN API
+    "ACLExecutionProvider",  # Arm Compute Library
+    "OpenVINOExecutionProvider",
+    "CUDAExecutionProvider",
+    "CPUExecutionProvider",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StabilityConfig(_Strict):
+    """When is the tray still? Judged from frame differences on the tray region."""
+
+    size: tuple[int, int] = Field(
+        (96, 72), description="frames are compared at this (width, height), after a blur"
+    )
+    pixel_delta: int = Field(
+        18,
+        ge=1,
+        le=255,
+        description="grey-level change of a pixel that counts as motion; above sensor noise",
+    )
+    moving_fraction: float = Field(
+        0.004,
+        gt=0,
+        lt=1,
+        description="share of changed pixels above which the tray is moving",
+    )
+    still_frames: int = Field(
+        3, ge=1, description="consecutive quiet frames before the tray counts as still"
+    )
+
+
+class VotingConfig(_Strict):
+    """How still frames are aggregated into one `TrayView`."""
+
+    frames: int = Field(3, ge=1, le=30, description="still frames voted into one result")
+    min_votes: int | None = Field(
+        None, ge=1, description="frames that must see a box for it to count; None = majority"
+    )
+    match_iou: float = Field(0.5, gt=0, lt=1, description="IoU that makes two frames' boxes one")
+
+    @model_validator(mode="after")
+    def _votes_fit(self) -> VotingConfig:
+        if self.min_votes is not None and self.min_votes > self.frames:
+            raise ValueError(f"min_votes ({self.min_votes}) exceeds frames ({self.frames})")
+        return self
+
+    @property
+    def required_votes(self) -> int:
+        return self.min_votes if self.min_votes is not None else self.frames // 2 + 1
+
+
+class VisionConfig(_Strict):
+    model: str = Field("tray-detector", description="model name in the repository")
+    version: int | None = Field(None, ge=1, description="model version; None = the newest")
+    repository: str = Field("", description="model repository directory; empty = the built-in")
+    providers: tuple[str, ...] = Field(
+        DEFAULT_PROVIDERS, min_length=1, description="execution providers, preferred first"
+    )
+    threads: int = Field(
+        0, ge=0, le=64, description="onnxruntime intra-op threads; 0 = onnxruntime decides"
+    )
+    warmup_runs: int = Field(3, ge=0, le=100, description="inferences on a blank frame at load")
+    score_threshold: float | None = Field(
+        None, gt=0, lt=1, description="override of the profile's score threshold"
+    )
+    iou_threshold: float | None = Field(
+        None, gt=0, le=1, description="override of the profile's NMS IoU"
+    )
+    topk: int | None = Field(None, ge=1, le=20, description="override: class candidates per box")
+    tray_region: tuple[float, float, float, float] = Field(
+        (0.0, 0.0, 1.0, 1.0),
+        description="x1, y1, x2, y2 of the tray as fractions of the frame; motion is judged here",
+    )
+    stability: StabilityConfig = StabilityConfig()
+    voting: VotingConfig = VotingConfig()
+
+    @model_validator(mode="after")
+    def _region_valid(self) -> VisionConfig:
+        x1, y1, x2, y2 = self.tray_region
+        if not (0 <= x1 < x2 <= 1 and 0 <= y1 < y2 <= 1):
+            raise ValueError(
+                f"tray_region must be 0 <= x1 < x2 <= 1, 0 <= y1 < y2 <= 1: {x1, y1, x2, y2}"
+            )
+        return self

@@ -1,0 +1,151 @@
+"""Model output → detections: decode, class-aware NMS, top-k class candidates.
+
+The model's output is the Ultralytics YOLOv8/YOLO11 ONNX export layout,
+`[1, 4 + classes, anchors]`: centre x, centre y, width, height in input pixels, then
+one sigmoid score per class (no objectness). So a retailer's own YOLOv8/YOLO11
+export drops in with a profile. Pure numpy; the training recipe's evaluation calls
+the same `decode`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class OutputError(ValueError):
+    """A model output that is not in the expected layout; says what it got."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeParams:
+    score_threshold: float = 0.25
+    iou_threshold: float = 0.5  # same-class NMS
+    # Two boxes of *different* classes this much overlapping are one item seen as two
+    # look-alikes (cola classic / cola lemon); the weaker goes, its score survives in
+    # the stronger box's candidates. Items on a tray touch and overlap, but two real
+    # items almost never overlap this much. 1.0 turns the merge off.
+    cross_class_iou: float = 0.7
+    topk: int = 3  # class candidates kept per box for the decision engine
+    candidate_min_score: float = 0.01
+    max_candidates: int = 1000  # boxes entering NMS, highest scores first
+    max_detections: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Detections:
+    """Boxes best first. `boxes` x1, y1, x2, y2 (input pixels until mapped to a frame);
+    `class_ids`/`scores` the winning class; `topk_ids`/`topk_scores` (n, k) the
+    candidates, best first, padded with -1 / 0.0."""
+
+    boxes: np.ndarray  # (n, 4) float32
+    scores: np.ndarray  # (n,) float32
+    class_ids: np.ndarray  # (n,) int64
+    topk_ids: np.ndarray  # (n, k) int64
+    topk_scores: np.ndarray  # (n, k) float32
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    @staticmethod
+    def empty(k: int) -> Detections:
+        return Detections(
+            np.zeros((0, 4), np.float32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int64),
+            np.zeros((0, k), np.int64),
+            np.zeros((0, k), np.float32),
+        )
+
+    def with_boxes(self, boxes: np.ndarray) -> Detections:
+        return Detections(boxes, self.scores, self.class_ids, self.topk_ids, self.topk_scores)
+
+
+def cxcywh_to_xyxy(b: np.ndarray) -> np.ndarray:
+    half = b[:, 2:4] * 0.5
+    return np.concatenate([b[:, 0:2] - half, b[:, 0:2] + half], axis=1)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of x1, y1, x2, y2 boxes: (n, 4) × (m, 4) → (n, m)."""
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0.0, None), axis=2)
+    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0.0, None), axis=1)
+    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0.0, None), axis=1)
+    union = area_a[:, None] + area_b[None, :] - inter
+    return inter / np.maximum(union, 1e-9)
+
+
+def greedy_suppress(iou: np.ndarray, may_suppress: np.ndarray, threshold: float) -> np.ndarray:
+    """Greedy NMS over boxes already sorted best first. `may_suppress[i, j]` says
+    whether box i can suppress box j at all (same class, or always). Returns kept
+    indices. One IoU matrix; the loop touches each kept box once."""
+    n = iou.shape[0]
+    suppress = (iou > threshold) & may_suppress
+    removed = np.zeros(n, dtype=bool)
+    keep = []
+    for i in range(n):
+        if removed[i]:
+            continue
+        keep.append(i)
+        removed |= suppress[i]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def check_output(output: np.ndarray, num_classes: int | None = None) -> np.ndarray:
+    """The (4 + classes, anchors) matrix of a batch-1 output, or `OutputError`."""
+    out = np.asarray(output)
+    if out.ndim == 3 and out.shape[0] == 1:
+        out = out[0]
+    if out.ndim != 2 or out.shape[0] < 5:
+        raise OutputError(
+            f"model output must be [1, 4 + classes, anchors] (YOLOv8 layout), got {output.shape}"
+        )
+    if num_classes is not None and out.shape[0] != 4 + num_classes:
+        raise OutputError(
+            f"model output has {out.shape[0] - 4} classes, the profile lists {num_classes}"
+        )
+    return out
+
+
+def decode(output: np.ndarray, params: DecodeParams = DecodeParams()) -> Detections:
+    """A YOLOv8-layout output of one image → detections in input pixels."""
+    pred = check_output(output)
+    num_classes = pred.shape[0] - 4
+    k = min(params.topk, num_classes)
+    cls = pred[4:]
+    best = cls.max(axis=0)
+    idx = np.flatnonzero(best > params.score_threshold)
+    if idx.size == 0:
+        return Detections.empty(k)
+    if idx.size > params.max_candidates:
+        idx = idx[np.argpartition(-best[idx], params.max_candidates)[: params.max_candidates]]
+    idx = idx[np.argsort(-best[idx], kind="stable")]
+
+    boxes = cxcywh_to_xyxy(pred[:4, idx].T.astype(np.float32))
+    scores = np.ascontiguousarray(cls[:, idx].T, dtype=np.float32)  # (m, classes)
+    class_ids = scores.argmax(axis=1)
+    iou = box_iou(boxes, boxes)
+    same_class = class_ids[:, None] == class_ids[None, :]
+    keep = greedy_suppress(iou, same_class, params.iou_threshold)
+    if params.cross_class_iou < 1.0 and keep.size > 1:
+        sub = iou[np.ix_(keep, keep)]
+        keep = keep[greedy_suppress(sub, ~same_class[np.ix_(keep, keep)], params.cross_class_iou)]
+    keep = keep[: params.max_detections]
+
+    kept_scores = scores[keep]
+    order = np.argsort(-kept_scores, axis=1, kind="stable")[:, :k]
+    topk_scores = np.take_along_axis(kept_scores, order, axis=1)
+    low = topk_scores < params.candidate_min_score
+    low[:, 0] = False  # the winning class always stays
+    topk_ids = np.where(low, -1, order).astype(np.int64)
+    topk_scores = np.where(low, 0.0, topk_scores).astype(np.float32)
+    return Detections(
+        boxes=boxes[keep],
+        scores=topk_scores[:, 0].copy(),
+        class_ids=topk_ids[:, 0].copy(),
+        topk_ids=topk_ids,
+        topk_scores=topk_scores,
+    )

@@ -1,0 +1,213 @@
+"""The detector: an onnxruntime session plus the pre/post-processing its profile asks for.
+
+onnxruntime quietly falls back to the CPU when a preferred provider cannot load, so
+the session reports the provider it really got (`provider`) next to what was asked,
+and the kiosk shows it to staff.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from kiosk.domain.tray_view import Candidate, SeenItem
+from kiosk.models.profile import ModelProfile
+from kiosk.models.repository import ModelError, ModelRelease
+from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
+from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess
+
+log = logging.getLogger(__name__)
+
+CPU = "CPUExecutionProvider"
+
+
+def choose_providers(preferred: Sequence[str], available: Sequence[str] | None = None) -> list[str]:
+    """The preferred providers this onnxruntime build has, in preference order, with
+    the CPU always last as the safety net."""
+    available = list(ort.get_available_providers() if available is None else available)
+    chosen = [p for p in preferred if p in available and p != CPU]
+    return [*chosen, CPU]
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def input_spec(profile: ModelProfile) -> InputSpec:
+    p = profile.input
+    return InputSpec(
+        width=p.width,
+        height=p.height,
+        rgb=p.color == "RGB",
+        scale=p.scale,
+        mean=p.mean,
+        std=p.std,
+        fill=p.letterbox_fill,
+    )
+
+
+def check_signature(session: ort.InferenceSession, profile: ModelProfile, where: str) -> None:
+    """Refuse a model whose inputs/outputs disagree with its profile."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1:
+        raise ModelError(f"{where}: model has {len(inputs)} inputs, expected one image input")
+    want_in = [1, 3, profile.input.height, profile.input.width]
+    _check_tensor(inputs[0], profile.input.name, want_in, where, "input")
+    if not outputs:
+        raise ModelError(f"{where}: model has no outputs")
+    want_out = [1, 4 + profile.num_classes, profile.output.anchors]
+    out = next((o for o in outputs if o.name == profile.output.name), None)
+    if out is None:
+        names = ", ".join(o.name for o in outputs)
+        raise ModelError(f"{where}: no output {profile.output.name!r} (model has: {names})")
+    _check_tensor(out, profile.output.name, want_out, where, "output")
+
+
+def _check_tensor(arg: ort.NodeArg, name: str, want: list[int], where: str, kind: str) -> None:
+    if arg.name != name:
+        raise ModelError(f"{where}: {kind} is named {arg.name!r}, the profile says {name!r}")
+    if arg.type != "tensor(float)":
+        raise ModelError(f"{where}: {kind} {name!r} is {arg.type}, expected tensor(float)")
+    shape = list(arg.shape)
+    # A symbolic dimension (str or None) accepts the profile's number; a number must equal it.
+    ok = len(shape) == len(want) and all(
+        not isinstance(d, int) or d == w for d, w in zip(shape, want, strict=True)
+    )
+    if not ok:
+        raise ModelError(f"{where}: {kind} {name!r} has shape {shape}, the profile says {want}")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """What one frame gave, with the time each stage took (seconds)."""
+
+    detections: Detections  # boxes in frame pixels
+    items: tuple[SeenItem, ...]
+    letterbox: Letterbox
+    pre_s: float
+    run_s: float
+    post_s: float
+
+
+SessionFactory = Callable[..., ort.InferenceSession]
+
+
+class Detector:
+    """A loaded, verified, warmed-up model. `detect(image)` is thread-compatible but
+    meant for one inference thread."""
+
+    def __init__(
+        self,
+        release: ModelRelease,
+        providers: Sequence[str] = (CPU,),
+        threads: int = 0,
+        warmup_runs: int = 3,
+        params: DecodeParams | None = None,
+        session_factory: SessionFactory = ort.InferenceSession,
+    ):
+        profile = release.profile
+        self.release = release
+        self.profile = profile
+        where = release.ref
+        if _version_tuple(ort.__version__) < _version_tuple(profile.min_onnxruntime):
+            raise ModelError(
+                f"{where} needs onnxruntime >= {profile.min_onnxruntime}, this is {ort.__version__}"
+            )
+        self.requested_providers = choose_providers(providers)
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # onnxruntime's own warnings go to its logger, not ours
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self.session = session_factory(
+                str(release.model_path), sess_options=options, providers=self.requested_providers
+            )
+        except Exception as err:  # onnxruntime raises its own exception zoo
+            raise ModelError(
+                f"{where}: onnxruntime cannot load {release.model_path.name}: {err}"
+            ) from None
+        check_signature(self.session, profile, where)
+        loaded = list(self.session.get_providers())
+        self.provider = loaded[0] if loaded else "unknown"
+        self.fell_back = self.provider != self.requested_providers[0]
+        if self.fell_back:
+            log.warning(
+                "%s: asked for %s, onnxruntime loaded %s",
+                where,
+                self.requested_providers[0],
+                self.provider,
+            )
+        self.spec = input_spec(profile)
+        t = profile.thresholds
+        self.params = params or DecodeParams(
+            score_threshold=t.score,
+            iou_threshold=t.iou,
+            cross_class_iou=t.cross_class_iou,
+            topk=t.topk,
+        )
+        self.input_name = profile.input.name
+        self.output_name = profile.output.name
+        self.labels = list(profile.labels)
+        self.warmup_ms: list[float] = []
+        blank = np.full((profile.input.height, profile.input.width, 3), 114, np.uint8)
+        for _ in range(warmup_runs):
+            t0 = time.perf_counter()
+            self.detect(blank)
+            self.warmup_ms.append((time.perf_counter() - t0) * 1000)
+
+    @property
+    def version(self) -> str:
+        return self.release.ref
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """The bare `session.run()` on a prepared input."""
+        return self.session.run([self.output_name], {self.input_name: tensor})[0]
+
+    def detect(self, image: np.ndarray) -> FrameResult:
+        """One BGR frame → detections in frame pixels and `SeenItem`s with candidates.
+        Raises `FrameError` for an unusable frame, `OutputError` for a broken output."""
+        t0 = time.perf_counter()
+        tensor, geo = preprocess(image, self.spec)
+        t1 = time.perf_counter()
+        raw = self.run(tensor)
+        t2 = time.perf_counter()
+        check_output(raw, len(self.labels))
+        dets = decode(raw, self.params)
+        dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
+        items = self.seen_items(dets)
+        t3 = time.perf_counter()
+        return FrameResult(dets, items, geo, t1 - t0, t2 - t1, t3 - t2)
+
+    def seen_items(self, dets: Detections) -> tuple[SeenItem, ...]:
+        labels = self.labels
+        items = []
+        for box, ids, scores in zip(
+            dets.boxes.tolist(), dets.topk_ids.tolist(), dets.topk_scores.tolist(), strict=True
+        ):
+            cands = tuple(
+                Candidate(labels[i], float(s)) for i, s in zip(ids, scores, strict=True) if i >= 0
+            )
+            items.append(SeenItem(box=tuple(box), candidates=cands))
+        return tuple(items)
+
+
+__all__ = [
+    "CPU",
+    "Detector",
+    "FrameResult",
+    "ModelError",
+    "OutputError",
+    "check_signature",
+    "choose_providers",
+    "input_spec",
+]
