@@ -433,6 +433,14 @@ class Checkouts:
         handler = getattr(self, "_on_" + type(event).__name__, None)
         if handler is None:  # pragma: no cover - every Event type has a handler
             return _reject(c, event, "unknown event")
+        if (
+            c.payment is not None
+            and c.phase is not Phase.PAYING
+            and isinstance(event, _BASKET_EVENTS)
+        ):
+            # After a restart mid-payment the basket is frozen until the terminal says
+            # what it charged: the sale must be exactly what was paid for.
+            return _reject(c, event, "waiting for the payment terminal's answer")
         if c.phase is Phase.OUT_OF_SERVICE and not isinstance(
             event,
             DeviceFault | DeviceRecovered | PaymentApproved | TrayEmptied | StaffResolved,
@@ -617,7 +625,7 @@ class Checkouts:
                 e.attempt_id, e.amount, e.reference, "approval for no open payment"
             )
             return Transition(c, (refund,))
-        if e.amount != pending.amount:
+        if e.amount != pending.amount or c.basket.total != pending.amount:
             refund = RefundPayment(e.attempt_id, e.amount, e.reference, "approved amount differs")
             c = replace(c, payment=None)
             t = _assist(
@@ -699,6 +707,9 @@ class Checkouts:
                 return _abandon(c, e.at, "left unattended")
             return _assist(c, AssistReason.UNATTENDED, f"no activity for {idle_for:.0f} s", e.at)
         return Transition(c)
+
+
+_BASKET_EVENTS = (TraySettled, ItemScanned, ItemPicked, QuantityChanged, LineVoided)
 
 
 def _fault_text(c: Checkout) -> str:

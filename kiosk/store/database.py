@@ -78,17 +78,17 @@ def check_health(conn: sqlite3.Connection, path: Path, full: bool = False) -> No
 def open_for_writing(path: Path, max_db_bytes: int | None = None) -> sqlite3.Connection:
     """The writer's connection: checked, migrated to the latest schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists() and path.stat().st_size > 0
+    if path.exists() and path.stat().st_size > 0:
+        # Check read-only first: even switching the journal mode writes the header.
+        probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            check_health(probe, path)
+        finally:
+            probe.close()
     try:
         conn = connect(path)
     except sqlite3.DatabaseError as err:
         raise CorruptDatabaseError(f"{path} cannot be opened as a database: {err}") from None
-    if existed:
-        try:
-            check_health(conn, path)
-        except StoreError:
-            conn.close()
-            raise
     if max_db_bytes is not None:
         page = conn.execute("PRAGMA page_size").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {max(1, max_db_bytes // page)}")

@@ -400,6 +400,10 @@ class SalesStore:
             (limit,),
         )
 
+    def payment_recorded(self, attempt_id: str) -> bool:
+        rows = self.query("SELECT 1 FROM payments WHERE attempt_id = ?", (attempt_id,))
+        return bool(rows)
+
     def outbox_backlog(self) -> int:
         return self.query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"]
 

@@ -1,0 +1,130 @@
+"""The `kiosk` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.store import StoreError
+
+# `kiosk bench NAME` and `kiosk eval` hand their remaining arguments to these.
+EVAL_VISION = "kiosk.vision.evaluate"
+EVAL_FUSION = "kiosk.evaluation.fusion"
+
+
+def _config(args: argparse.Namespace) -> KioskConfig:
+    return load_config(args.config)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk.demo_script import run_demo
+
+    return run_demo(_config(args))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(
+        f"kiosk {config.device.id}: configuration valid. The touch-screen product "
+        "(kiosk run) arrives with the [ui] issue; use `kiosk demo` meanwhile.",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.doctor import run_doctor
+
+    return run_doctor(_config(args))
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from kiosk.store.tools import check_database, export_sales
+
+    config = _config(args)
+    path = args.database or config.store.database_path
+    if args.action == "check":
+        return check_database(path)
+    return export_sales(path, args.out)
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    config = load_config(args.file)
+    print(f"{args.file}: ok")
+    if args.show:
+        print(json.dumps(config.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _dispatch(module: str, argv: list[str]) -> int:
+    return int(importlib.import_module(module).main(argv) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="AI self-checkout kiosk")
+    parser.add_argument("--config", type=Path, default=None, help="TOML config file")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the kiosk on the configured devices").set_defaults(fn=_cmd_run)
+    sub.add_parser("demo", help="run the demo on simulated devices").set_defaults(fn=_cmd_demo)
+    sub.add_parser("doctor", help="check this terminal and say how to fix it").set_defaults(
+        fn=_cmd_doctor
+    )
+    db = sub.add_parser("db", help="the sales database")
+    db.add_argument("action", choices=["check", "export"])
+    db.add_argument("--database", type=Path, default=None, help="default: from the config")
+    db.add_argument("--out", type=Path, default=None, help="export file (default stdout)")
+    db.set_defaults(fn=_cmd_db)
+    cfg = sub.add_parser("config", help="configuration files")
+    cfg.add_argument("action", choices=["check"])
+    cfg.add_argument("file", type=Path)
+    cfg.add_argument("--show", action="store_true", help="print the effective config")
+    cfg.set_defaults(fn=_cmd_config)
+    bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
+    bench.add_argument("name", help="store | vision | sync | ui")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(fn=lambda a: _dispatch(f"kiosk.bench.{a.name}", a.rest))
+    ev = sub.add_parser("eval", help="accuracy on held-out scenes (--fusion: vision + weight)")
+    ev.add_argument("rest", nargs=argparse.REMAINDER)
+    ev.set_defaults(
+        fn=lambda a: _dispatch(
+            EVAL_FUSION if "--fusion" in a.rest else EVAL_VISION,
+            [x for x in a.rest if x != "--fusion"],
+        )
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command not in ("bench", "eval"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:
+        args.rest = list(args.rest) + unknown
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.fn(args)
+    except (ConfigError, StoreError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `kiosk db export | head`: the reader left, not an error
+        sys.stderr.close()
+        return 0
+    except ModuleNotFoundError as err:
+        if args.command in ("bench", "eval"):
+            print(f"error: {err.name} is not available yet", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""`kiosk doctor`: what is wrong with this terminal and how to fix it.
+
+Each check returns a finding with a fix; nothing here changes the system.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.catalog_file import load_catalog
+from kiosk.config import KioskConfig
+from kiosk.domain.catalog import CatalogError
+from kiosk.store.database import StoreError, check_health, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    what: str
+    detail: str
+    fix: str = ""
+    warning: bool = False  # worth knowing, does not stop the kiosk
+
+
+def _python() -> Iterator[Finding]:
+    ok = sys.version_info >= (3, 11)
+    yield Finding(ok, "python", sys.version.split()[0], "install Python 3.11 or newer")
+    for module, why in (
+        ("numpy", "arrays"),
+        ("cv2", "camera capture"),
+        ("onnxruntime", "recognition"),
+        ("serial", "scale and scanner"),
+        ("sqlite_utils", "sales store"),
+        ("PySide6", "touch screen"),
+    ):
+        found = importlib.util.find_spec(module) is not None
+        yield Finding(
+            found,
+            f"package {module}",
+            why if found else "missing",
+            "./run.sh demo installs it (or pip install -e .)",
+        )
+
+
+def _runtime() -> Iterator[Finding]:
+    try:
+        import onnxruntime as ort
+
+        providers = ort.get_available_providers()
+        yield Finding(True, "onnxruntime", f"{ort.__version__}; providers {', '.join(providers)}")
+    except Exception as err:  # a broken wheel raises all kinds of things
+        yield Finding(False, "onnxruntime", f"cannot load: {err}", "reinstall onnxruntime")
+    # Qt loads its platform plugin's shared libraries lazily: try it in a child.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    probe = "from PySide6.QtGui import QGuiApplication; QGuiApplication([])"
+    try:
+        r = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=30
+        )
+        ok = r.returncode == 0
+        detail = "Qt starts (offscreen)" if ok else (r.stderr.strip().splitlines() or ["?"])[-1]
+    except (OSError, subprocess.TimeoutExpired) as err:
+        ok, detail = False, str(err)
+    yield Finding(ok, "qt", detail, "install the Debian packages listed in run.sh (DEB_PACKAGES)")
+    fc = shutil.which("fc-list")
+    zh = (
+        subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True).stdout
+        if fc
+        else ""
+    )
+    yield Finding(
+        bool(zh.strip()),
+        "CJK font",
+        zh.strip().splitlines()[0]
+        if zh.strip()
+        else "no Chinese font: Chinese text shows as boxes",
+        "apt-get install fonts-noto-cjk",
+        warning=True,
+    )
+
+
+def _data(config: KioskConfig) -> Iterator[Finding]:
+    try:
+        catalog = load_catalog(config.catalog.path)
+        yield Finding(
+            True,
+            "catalog",
+            f"{config.catalog.path.name} {catalog.version}, {len(catalog)} products",
+        )
+    except CatalogError as err:
+        yield Finding(False, "catalog", str(err), "fix the file or point catalog.path elsewhere")
+    data_dir = config.store.data_dir
+    probe_dir = data_dir if data_dir.exists() else data_dir.parent
+    writable = os.access(probe_dir if probe_dir != Path("") else Path("."), os.W_OK)
+    yield Finding(
+        writable, "data directory", str(data_dir.resolve()), "make it writable by the kiosk user"
+    )
+    if writable:
+        free = shutil.disk_usage(probe_dir if probe_dir != Path("") else ".").free / 2**20
+        yield Finding(
+            free > 200,
+            "free disk",
+            f"{free:.0f} MiB",
+            "free space: a full disk refuses sales",
+            warning=free > 50,
+        )
+    db = config.store.database_path
+    if not db.exists():
+        yield Finding(True, "database", f"{db} (will be created)")
+    else:
+        try:
+            conn = connect(db, readonly=True)
+            try:
+                check_health(conn, db)
+                n = conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0]
+                backlog = conn.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
+                ).fetchone()[0]
+            finally:
+                conn.close()
+            yield Finding(True, "database", f"{db}: {n} sales, {backlog} waiting to sync")
+        except (StoreError, Exception) as err:
+            yield Finding(False, "database", str(err), "see the message; kiosk db check")
+    repo = ROOT / "models" / "repository"
+    models = sorted(p.parent for p in repo.glob("*/*/model.onnx")) if repo.exists() else []
+    yield Finding(
+        bool(models),
+        "models",
+        ", ".join(f"{m.parent.name}/{m.name}" for m in models) or "none shipped",
+        "models/repository/<name>/<version>/model.onnx with its profile",
+    )
+
+
+def _devices() -> Iterator[Finding]:
+    try:
+        diagnostics = importlib.import_module("hardware.diagnostics")
+    except ImportError:
+        yield Finding(True, "devices", "device discovery not installed", warning=True)
+        return
+    for found in diagnostics.find_devices():
+        yield Finding(
+            getattr(found, "ok", True),
+            f"device {getattr(found, 'kind', '')}".strip(),
+            str(getattr(found, "detail", found)),
+            getattr(found, "fix", ""),
+        )
+
+
+CHECKS: tuple[Callable[..., Iterator[Finding]], ...] = (_python, _runtime, _data, _devices)
+
+
+def run_doctor(config: KioskConfig, out: Callable[[str], None] = print) -> int:
+    failed = 0
+    for check in CHECKS:
+        findings = check(config) if check is _data else check()
+        for f in findings:
+            mark = "ok  " if f.ok else ("warn" if f.warning else "FAIL")
+            failed += not f.ok and not f.warning
+            out(f"[{mark}] {f.what:<16} {f.detail}")
+            if not f.ok and f.fix:
+                out(f"       fix: {f.fix}")
+    out("all good" if not failed else f"{failed} problem(s) found")
+    return 1 if failed else 0

@@ -1,0 +1,1 @@
+"""Payment providers, chosen by the `type` key of the `[payment]` config section."""
