@@ -34,7 +34,7 @@ from kiosk.domain.checkout import (
     recover,
 )
 from kiosk.payment.provider import PaymentProvider
-from kiosk.store import SalesStore
+from kiosk.store import SalesStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,15 @@ class CheckoutService:
             self._act(t)
             return t
 
+    def _from_provider(self, event: Event) -> None:
+        """A payment result on the provider's thread. If it cannot be made durable the
+        checkout stays as it was (the attempt pending), and the next restart asks the
+        provider again, so the charge is not lost; we only log here."""
+        try:
+            self.handle(event)
+        except StoreError:
+            log.exception("could not store the payment result %s", event)
+
     def _persist(self, before: Checkout, t: Transition) -> Transition:
         catalog_version = self.machine.catalog.version
         # The state machine remembers only its last few payments; the store
@@ -140,12 +149,12 @@ class CheckoutService:
             match effect:
                 case StartPayment():
                     self.payments.start(
-                        effect.attempt_id, effect.amount, effect.method, self.handle
+                        effect.attempt_id, effect.amount, effect.method, self._from_provider
                     )
                 case CancelPayment():
                     self.payments.cancel(effect.attempt_id)
                 case QueryPayment():
-                    self.payments.query(effect.attempt_id, self.handle)
+                    self.payments.query(effect.attempt_id, self._from_provider)
                 case RefundPayment():
                     self.payments.refund(effect.attempt_id, effect.amount, effect.reference)
                 case PrintReceipt() if self._print_receipt and t.checkout.paid is not None:

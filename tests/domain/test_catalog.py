@@ -100,7 +100,7 @@ def test_unreadable_files_give_clear_errors(tmp_path):
 
 
 def test_toml_catalog_is_accepted(tmp_path, doc):
-    lines = [f'schema = 1\nversion = "t1"\ncurrency = "CNY"\nstore = "s"\n']
+    lines = ['schema = 1\nversion = "t1"\ncurrency = "CNY"\nstore = "s"\n']
     p = doc["products"][0]
     lines.append("[[products]]\n")
     for k, v in p.items():

@@ -152,8 +152,7 @@ def test_unknown_or_weighed_items_cannot_be_scanned(m):
 
 
 def test_produce_is_priced_by_weight(m):
-    c, _ = run(m, Checkout(), TrayMoving(1),
-               settled({}, weighed=(("banana", Decimal("1234")),)))
+    c, _ = run(m, Checkout(), TrayMoving(1), settled({}, weighed=(("banana", Decimal("1234")),)))
     assert c.total == 851  # 1.234 kg x 6.90 = 8.5146
 
 
@@ -203,9 +202,9 @@ def test_restart_resumes_a_basket_and_keeps_a_paid_receipt(m):
 
 def test_unattended_baskets_call_staff(m):
     c, _ = run(m, Checkout(), TrayMoving(1), settled({"cola-zero-330": 1}))
-    c, fx = run(m, c, Tick(100))
+    c, _ = run(m, c, Tick(100))
     assert c.phase is Phase.REVIEW
-    c, fx = run(m, c, Tick(10 + 301))
+    c, _ = run(m, c, Tick(10 + 301))
     assert c.phase is Phase.ASSIST and c.assist_reason is AssistReason.UNATTENDED
 
 

@@ -18,10 +18,23 @@ from kiosk.domain.checkout import Checkout, Checkouts, Phase, Verdict
 CATALOG = load_catalog()
 SKUS = ["cola-zero-330", "cola-classic-330", "beer-seabreeze-330", "chips-tomato-70", "nope"]
 EVERY_EVENT = [
-    ck.TrayMoving, ck.TraySettled, ck.TrayEmptied, ck.ItemScanned, ck.ItemPicked,
-    ck.QuantityChanged, ck.LineVoided, ck.HelpRequested, ck.StaffResolved, ck.PayRequested,
-    ck.PaymentApproved, ck.PaymentDeclined, ck.PaymentCancelled, ck.ReceiptDone,
-    ck.DeviceFault, ck.DeviceRecovered, ck.Tick,
+    ck.TrayMoving,
+    ck.TraySettled,
+    ck.TrayEmptied,
+    ck.ItemScanned,
+    ck.ItemPicked,
+    ck.QuantityChanged,
+    ck.LineVoided,
+    ck.HelpRequested,
+    ck.StaffResolved,
+    ck.PayRequested,
+    ck.PaymentApproved,
+    ck.PaymentDeclined,
+    ck.PaymentCancelled,
+    ck.ReceiptDone,
+    ck.DeviceFault,
+    ck.DeviceRecovered,
+    ck.Tick,
 ]
 
 outcomes = st.builds(
@@ -68,15 +81,24 @@ class CheckoutMachine(RuleBasedStateMachine):
                 self.recorded[s.payment.attempt_id] = s.sale_id
             elif isinstance(e, ck.RefundPayment):
                 self.refunded.add(e.attempt_id)
-            elif isinstance(e, ck.QueryPayment):
+            elif isinstance(e, ck.QueryPayment) and e.attempt_id in self.charged:
                 # the terminal tells the truth about what it charged
-                if e.attempt_id in self.charged:
-                    self.send(ck.PaymentApproved(self.now, e.attempt_id,
-                                                 self.charged[e.attempt_id], "Q"))
+                self.send(
+                    ck.PaymentApproved(self.now, e.attempt_id, self.charged[e.attempt_id], "Q")
+                )
 
-    @rule(event=st.sampled_from(EVERY_EVENT).flatmap(lambda cls: st.builds(
-        cls, **({"at": st.floats(0, 5000)} if cls is not ck.TraySettled else
-                {"at": st.floats(0, 5000), "outcome": outcomes}))))
+    @rule(
+        event=st.sampled_from(EVERY_EVENT).flatmap(
+            lambda cls: st.builds(
+                cls,
+                **(
+                    {"at": st.floats(0, 5000)}
+                    if cls is not ck.TraySettled
+                    else {"at": st.floats(0, 5000), "outcome": outcomes}
+                ),
+            )
+        )
+    )
     def any_event_at_all(self, event):
         # Arbitrary payment events are aimed at attempts the terminal never made:
         # they must be refused or refunded, never recorded.
@@ -132,8 +154,9 @@ class CheckoutMachine(RuleBasedStateMachine):
 
     @rule(device=st.sampled_from(["scale", "camera"]), up=st.booleans())
     def device(self, device, up):
-        self.send(ck.DeviceRecovered(self.now, device) if up
-                  else ck.DeviceFault(self.now, device, "gone"))
+        self.send(
+            ck.DeviceRecovered(self.now, device) if up else ck.DeviceFault(self.now, device, "gone")
+        )
 
     @rule()
     def power_cut_and_restart(self):
@@ -165,7 +188,9 @@ class CheckoutMachine(RuleBasedStateMachine):
 
 
 CheckoutMachine.TestCase.settings = settings(
-    max_examples=300, stateful_step_count=40, deadline=None,
+    max_examples=300,
+    stateful_step_count=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestCheckoutProperties = CheckoutMachine.TestCase
