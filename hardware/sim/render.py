@@ -1,0 +1,679 @@
+"""Draws a tray snapshot as the camera sees it, and says exactly what is visible where.
+
+Fast by construction: the backdrop (counter and tray) is warped once per look and
+camera; each item is one perspective warp of its pre-drawn art into a small patch,
+its side walls a few filled polygons; lighting, shadows and noise are whole-frame
+uint8 operations. The same pass fills an id map, from which labels are measured, so
+labels always describe what was drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from hardware.sim.art_library import RIGID_SHAPES, ArtLibrary, ProductArt
+from hardware.sim.camera_model import CameraModel
+from hardware.sim.tray import TRAY_SIZE_MM, Hand, ItemView, TraySnapshot
+
+HAND_ID = 255
+# An item is "hidden" (no label line) when less than this share of it can be seen:
+# a sliver of a package is not something a person, or a detector, can name.
+MIN_VISIBLE_FRACTION = 0.12
+MIN_VISIBLE_PX = 60
+
+COUNTERS = 4
+TRAYS = 4
+TRAY_GLOSS = (0.55, 0.08, 0.25, 0.15)  # brushed steel, rubber mat, white plastic, blue mat
+
+
+@dataclass(frozen=True, slots=True)
+class SceneLook:
+    """Everything about a picture that is not the items: surfaces, light, the sensor."""
+
+    counter: int = 0
+    tray: int = 0
+    light_dir_deg: float = 120.0  # direction shadows fall, image degrees
+    shadow_strength: float = 0.45
+    exposure: float = 1.0
+    warmth: float = 0.0  # -1 cool daylight .. +1 warm tungsten
+    vignette: float = 0.25
+    gradient: float = 0.12  # a window or lamp to one side
+    glare_xy: tuple[float, float] = (0.62, 0.35)  # lamp reflection, fraction of the frame
+    glare_strength: float = 0.6
+    glare_size: float = 0.10
+    noise_sigma: float = 2.5
+    blur_sigma: float = 0.6
+    seed: int = 0
+
+    @staticmethod
+    def random(rng: np.random.Generator, difficulty: float = 0.5) -> SceneLook:
+        """A plausible shop: harder scenes get harsher light, more glare and noise."""
+        d = float(np.clip(difficulty, 0, 1))
+        return SceneLook(
+            counter=int(rng.integers(COUNTERS)),
+            tray=int(rng.integers(TRAYS)),
+            light_dir_deg=float(rng.uniform(0, 360)),
+            shadow_strength=float(rng.uniform(0.25, 0.45 + 0.2 * d)),
+            exposure=float(rng.uniform(0.85 - 0.1 * d, 1.12 + 0.05 * d)),
+            warmth=float(rng.uniform(-0.6, 0.8)),
+            vignette=float(rng.uniform(0.1, 0.35)),
+            gradient=float(rng.uniform(0.0, 0.15 + 0.15 * d)),
+            glare_xy=(float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.15, 0.85))),
+            glare_strength=float(rng.uniform(0.2, 0.5 + 0.5 * d)),
+            glare_size=float(rng.uniform(0.06, 0.14)),
+            noise_sigma=float(rng.uniform(1.5, 2.5 + 3 * d)),
+            blur_sigma=float(rng.uniform(0.3, 0.8 + 0.6 * d)),
+            seed=int(rng.integers(1 << 31)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRender:
+    """What the picture shows of one item. Boxes are pixels (x0, y0, x1, y1)."""
+
+    item_id: int
+    sku: str
+    weight_g: float
+    full_box: tuple[float, float, float, float] | None  # the whole item, as if nothing covered it
+    visible_box: tuple[int, int, int, int] | None  # only the pixels that can be seen
+    full_px: int
+    visible_px: int
+    stacked: bool
+
+    @property
+    def visible_fraction(self) -> float:
+        return self.visible_px / self.full_px if self.full_px else 0.0
+
+    @property
+    def occlusion(self) -> float:
+        return 1.0 - self.visible_fraction
+
+    @property
+    def hidden(self) -> bool:
+        return self.visible_fraction < MIN_VISIBLE_FRACTION or self.visible_px < MIN_VISIBLE_PX
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    image: np.ndarray  # BGR uint8
+    items: tuple[ItemRender, ...]
+    id_map: np.ndarray = field(repr=False)  # per pixel: 0 tray, k item index + 1, 255 hand
+
+
+# ----------------------------------------------------------------------------- surfaces
+
+_WORLD_PPM = 1.25
+_WORLD_ORIGIN = (-450.0, -330.0)
+_WORLD_SIZE = (1500.0, 1060.0)
+
+
+def _smooth(h: int, w: int, rng: np.random.Generator, cell: float) -> np.ndarray:
+    g = rng.uniform(-1, 1, (max(2, int(h / cell) + 2), max(2, int(w / cell) + 2))).astype(
+        np.float32
+    )
+    return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def _counter_texture(kind: int, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    if kind == 0:  # grey granite-look laminate
+        base = np.array([150, 152, 150], np.float32)
+        speck = (rng.random((h, w)) > 0.93).astype(np.float32) * rng.uniform(-60, 40, (h, w))
+        tex = (
+            base
+            + _smooth(h, w, rng, 40)[..., None] * 10
+            + cv2.GaussianBlur(speck, (3, 3), 0)[..., None]
+        )
+    elif kind == 1:  # light oak
+        base = np.array([120, 165, 200], np.float32)
+        rows = _smooth(h, 1, rng, 6)[:, 0] * 0.6 + _smooth(h, 1, rng, 1.5)[:, 0] * 0.3
+        grain = np.tile(rows[:, None], (1, w)) + _smooth(h, w, rng, 80) * 0.5
+        tex = base * (1 + 0.12 * grain)[..., None]
+    elif kind == 2:  # white laminate
+        tex = np.array([222, 224, 226], np.float32) + _smooth(h, w, rng, 60)[..., None] * 5
+        tex = tex + rng.normal(0, 2, (h, w, 1)).astype(np.float32)
+    else:  # dark slate
+        tex = np.array([62, 60, 58], np.float32) + _smooth(h, w, rng, 30)[..., None] * 10
+        tex = tex + rng.normal(0, 4, (h, w, 1)).astype(np.float32)
+    return tex
+
+
+def _tray_texture(kind: int, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    if kind == 0:  # brushed stainless steel: streaks along x
+        streak = cv2.blur(rng.normal(0, 1, (h, w)).astype(np.float32), (41, 1)) * 18
+        tex = (
+            np.array([182, 180, 176], np.float32)
+            + streak[..., None]
+            + _smooth(h, w, rng, 90)[..., None] * 12
+        )
+    elif kind == 1:  # black rubber mat with fine ribs
+        ribs = (np.sin(np.arange(h) * 2 * math.pi / (4 * _WORLD_PPM)) > 0.6).astype(np.float32)
+        tex = (
+            np.array([48, 46, 44], np.float32)
+            + ribs[:, None, None] * 10
+            + rng.normal(0, 2, (h, w, 1))
+        )
+    elif kind == 2:  # white plastic tray
+        tex = np.array([228, 230, 228], np.float32) + _smooth(h, w, rng, 50)[..., None] * 6
+    else:  # blue-grey anti-slip mat with a dot pattern
+        yy, xx = np.mgrid[0:h, 0:w]
+        step = int(12 * _WORLD_PPM)
+        dots = ((xx % step) - step / 2) ** 2 + ((yy % step) - step / 2) ** 2 < (
+            2.2 * _WORLD_PPM
+        ) ** 2
+        tex = (
+            np.array([150, 130, 110], np.float32)
+            + dots[..., None] * 14
+            + _smooth(h, w, rng, 70)[..., None] * 6
+        )
+    return tex
+
+
+def world_backdrop(counter: int, tray: int, seed: int) -> np.ndarray:
+    """Counter with the tray on it, top-down at `_WORLD_PPM`, BGR uint8."""
+    rng = np.random.default_rng(seed)
+    W, H = int(_WORLD_SIZE[0] * _WORLD_PPM), int(_WORLD_SIZE[1] * _WORLD_PPM)
+    img = _counter_texture(counter, H, W, rng)
+
+    def px(x: float, y: float) -> tuple[int, int]:
+        return (int((x - _WORLD_ORIGIN[0]) * _WORLD_PPM), int((y - _WORLD_ORIGIN[1]) * _WORLD_PPM))
+
+    tw, th = TRAY_SIZE_MM
+    rim = 14.0
+    # the scale platform sits proud of the counter: a soft contact shadow around it
+    shadow = np.zeros((H, W), np.float32)
+    x0, y0 = px(-rim, -rim)
+    x1, y1 = px(tw + rim, th + rim)
+    cv2.rectangle(shadow, (x0 + 8, y0 + 10), (x1 + 8, y1 + 12), 1.0, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 14)
+    img *= (1 - 0.45 * shadow)[..., None]
+    # tray: rim band, then the bed
+    mask = np.zeros((H, W), np.uint8)
+    r = int(22 * _WORLD_PPM)
+    _rounded_rect(mask, (x0, y0), (x1, y1), r, 255)
+    bed = np.zeros((H, W), np.uint8)
+    bx0, by0 = px(0, 0)
+    bx1, by1 = px(tw, th)
+    _rounded_rect(bed, (bx0, by0), (bx1, by1), int(12 * _WORLD_PPM), 255)
+    tray_tex = _tray_texture(tray, H, W, rng)
+    rim_col = tray_tex * 0.92 + 12
+    m = (mask > 0)[..., None]
+    img = np.where(m, rim_col, img)
+    img = np.where((bed > 0)[..., None], tray_tex, img)
+    # the rim's inner edge catches light on one side and is in shade on the other
+    edge = cv2.GaussianBlur((bed > 0).astype(np.float32), (0, 0), 2.0)
+    gy, gx = np.gradient(edge)
+    img += (gx * 0.0 + gy * 0.0 - (gx + gy) * 900)[..., None] * 0.15
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _rounded_rect(img, p0, p1, r, color) -> None:
+    (x0, y0), (x1, y1) = p0, p1
+    cv2.rectangle(img, (x0 + r, y0), (x1 - r, y1), color, -1)
+    cv2.rectangle(img, (x0, y0 + r), (x1, y1 - r), color, -1)
+    for cx, cy in ((x0 + r, y0 + r), (x1 - r, y0 + r), (x0 + r, y1 - r), (x1 - r, y1 - r)):
+        cv2.circle(img, (cx, cy), r, color, -1)
+
+
+def _world_to_tex() -> np.ndarray:
+    return np.array(
+        [
+            [_WORLD_PPM, 0, -_WORLD_ORIGIN[0] * _WORLD_PPM],
+            [0, _WORLD_PPM, -_WORLD_ORIGIN[1] * _WORLD_PPM],
+            [0, 0, 1],
+        ],
+        float,
+    )
+
+
+# ----------------------------------------------------------------------------- the hand
+
+SKIN_TONES = ((150, 180, 225), (120, 160, 205), (95, 130, 180), (70, 95, 140))
+SLEEVES = ((60, 40, 30), (140, 140, 140), (40, 40, 120), (180, 160, 120))
+_HAND_PPM = 2.0
+_HAND_LEN = 700.0  # fingertips to the end of the drawn sleeve, mm
+
+
+def hand_sprite(skin: int) -> np.ndarray:
+    """A right hand seen from above, fingers towards local -x; premultiplied BGRA.
+
+    Local frame: fingertips at x = 0, the arm runs along +x to `_HAND_LEN`, y is across.
+    """
+    s = _HAND_PPM
+    W, H = int(_HAND_LEN * s), int(130 * s)
+    cy = H // 2
+    mask = np.zeros((H, W), np.uint8)
+    # fingers: four rounded bars of different length, then the palm, thumb, forearm
+    for off, length, width in ((-27, 78, 17), (-9, 88, 18), (9, 84, 17), (26, 70, 15)):
+        x0 = int((88 - length) * s)
+        cv2.line(
+            mask,
+            (x0 + int(width * s / 2), cy + int(off * s)),
+            (int(100 * s), cy + int(off * s)),
+            255,
+            int(width * s),
+        )
+    cv2.ellipse(mask, (int(120 * s), cy), (int(48 * s), int(44 * s)), 0, 0, 360, 255, -1)
+    cv2.line(
+        mask, (int(115 * s), cy + int(40 * s)), (int(70 * s), cy + int(58 * s)), 255, int(22 * s)
+    )
+    pts = np.array([[140, -38], [_HAND_LEN, -46], [_HAND_LEN, 46], [140, 38]], np.float32)
+    cv2.fillConvexPoly(mask, (pts * [s, s] + [0, cy]).astype(np.int32), 255)
+    mask = cv2.GaussianBlur(mask, (3, 3), 0)
+    dist = cv2.distanceTransform((mask > 127).astype(np.uint8), cv2.DIST_L2, 5)
+    shade = 0.55 + 0.45 * np.clip(dist / (9 * s), 0, 1) ** 0.5
+    color = np.empty((H, W, 3), np.float32)
+    color[:] = SKIN_TONES[skin % len(SKIN_TONES)]
+    sleeve_x = int(270 * s)
+    color[:, sleeve_x:] = SLEEVES[skin % len(SLEEVES)]
+    # knuckle creases
+    for kx in (60, 88):
+        color[:, int(kx * s) - 1 : int(kx * s) + 1] *= 0.85
+    color *= shade[..., None]
+    a = mask.astype(np.float32)[..., None] / 255.0
+    return np.dstack([(color * a).astype(np.uint8), mask])
+
+
+# ----------------------------------------------------------------------------- renderer
+
+_NOISE_BANKS: dict[tuple[int, int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def _noise_bank(width: int, height: int, frames: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Sensor-noise frames as (positive, negative) uint8 parts at sigma 40, shared by
+    every renderer of that size: drawing 2.7 M normals per frame would cost more than
+    the whole render, and cycling a few patterns is invisible to a detector."""
+    key = (width, height, frames)
+    bank = _NOISE_BANKS.get(key)
+    if bank is None:
+        rng = np.random.default_rng(12345)
+        bank = []
+        for _ in range(frames):
+            n = rng.normal(0, 40, (height, width, 3)).astype(np.float32)
+            bank.append((np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)))
+        _NOISE_BANKS[key] = bank
+    return bank
+
+
+@dataclass
+class _Backdrop:
+    image: np.ndarray
+    light: np.ndarray  # uint8 BGR, 128 = unchanged
+    glare: tuple[int, int, np.ndarray]  # x0, y0, float32 intensity patch
+
+
+class TrayRenderer:
+    """Renders TraySnapshots for one camera. Not thread-safe: one per thread/process."""
+
+    def __init__(self, art: ArtLibrary, camera: CameraModel, noise_frames: int = 6) -> None:
+        self.art = art
+        self.camera = camera
+        top_scale = camera.px_per_mm(120.0)
+        self.products: dict[str, ProductArt] = art.at_scale(top_scale * 1.3)
+        self._backdrops: dict[tuple, _Backdrop] = {}
+        self._hands: dict[int, np.ndarray] = {}
+        self._h0 = camera.plane_homography(0.0)
+        self._h0_quarter = np.diag([0.25, 0.25, 1.0]) @ self._h0
+        self._nadir = camera.ground_point()
+        self._shake = np.eye(3)
+        self._noise = _noise_bank(camera.width, camera.height, noise_frames)
+
+    # -- the parts that depend only on the look -------------------------------------
+
+    def backdrop(self, look: SceneLook) -> _Backdrop:
+        key = (look.counter, look.tray, look.seed % 4, look.light_dir_deg, look.exposure, look.warmth,
+               look.vignette, look.gradient, look.glare_xy, look.glare_size)  # fmt: skip
+        bd = self._backdrops.get(key)
+        if bd is not None:
+            return bd
+        cam = self.camera
+        tex_key = (look.counter, look.tray, look.seed % 4)
+        tex = self._backdrops.get(tex_key)
+        if tex is None:
+            world = world_backdrop(look.counter, look.tray, seed=1000 + look.seed % 4)
+            H = self._h0 @ np.linalg.inv(_world_to_tex())
+            img = cv2.warpPerspective(world, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+            tex = _Backdrop(img, None, None)  # type: ignore[arg-type]
+            if len(self._backdrops) > 64:
+                self._backdrops.clear()
+            self._backdrops[tex_key] = tex
+        bd = _Backdrop(tex.image, self._light_map(look), self._glare_patch(look))
+        self._backdrops[key] = bd
+        return bd
+
+    def _light_map(self, look: SceneLook) -> np.ndarray:
+        cam = self.camera
+        h, w = cam.height // 8, cam.width // 8
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        nx, ny = xx / w * 2 - 1, yy / h * 2 - 1
+        a = math.radians(look.light_dir_deg)
+        # brighter towards the lamp: opposite to where shadows fall
+        grad = 1 - look.gradient * (nx * math.cos(a) + ny * math.sin(a))
+        vig = 1 - look.vignette * (nx**2 * 0.6 + ny**2 * 0.8) / 1.4
+        gain = look.exposure * grad * vig
+        warm = np.array([1 - 0.08 * look.warmth, 1.0, 1 + 0.08 * look.warmth], np.float32)
+        light = gain[..., None] * warm * 128
+        light = cv2.resize(light, (cam.width, cam.height), interpolation=cv2.INTER_LINEAR)
+        return np.clip(light, 0, 255).astype(np.uint8)
+
+    def _glare_patch(self, look: SceneLook) -> tuple[int, int, np.ndarray]:
+        cam = self.camera
+        r = max(4, int(look.glare_size * cam.width))
+        cx, cy = int(look.glare_xy[0] * cam.width), int(look.glare_xy[1] * cam.height)
+        x0, y0 = max(0, cx - 2 * r), max(0, cy - 2 * r)
+        x1, y1 = min(cam.width, cx + 2 * r), min(cam.height, cy + 2 * r)
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        d2 = ((xx - cx) / r) ** 2 + ((yy - cy) / (r * 0.6)) ** 2
+        blob = np.exp(-d2 * 1.5) * look.glare_strength * 255
+        return x0, y0, blob.astype(np.float32)
+
+    # -- one picture --------------------------------------------------------------------
+
+    def render(
+        self,
+        snap: TraySnapshot,
+        look: SceneLook,
+        rng: np.random.Generator,
+        exposure_s: float = 1 / 60,
+        jitter_px: float = 0.0,
+        noise: bool = True,
+    ) -> RenderResult:
+        cam = self.camera
+        bd = self.backdrop(look)
+        frame = bd.image.copy()
+        # camera shake: the kiosk's arm vibrates by a fraction of a pixel; moving what
+        # is drawn on the (featureless) tray is indistinguishable and costs nothing
+        dx, dy = rng.normal(0, jitter_px, 2) if jitter_px > 0 else (0.0, 0.0)
+        self._shake = np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
+        id_map = np.zeros((cam.height, cam.width), np.uint8)
+        views = sorted(snap.items, key=self._draw_order)
+        self._shadows(frame, views, snap.hand, look)
+        gloss = np.zeros(256, np.float32)
+        gloss[0] = TRAY_GLOSS[look.tray % len(TRAY_GLOSS)]
+        gloss[HAND_ID] = 0.12
+        renders = []
+        for view in views:
+            idx = len(renders) + 1
+            full_px, full_box = self._draw_item(frame, id_map, view, idx, exposure_s)
+            gloss[idx] = self.products[view.item.sku].gloss
+            renders.append((view, idx, full_px, full_box))
+        if snap.hand is not None:
+            self._draw_hand(frame, id_map, snap.hand, snap.hand_velocity_mm_s, exposure_s)
+        # light: one saturating multiply; 128 in the map means "as drawn"
+        frame = cv2.multiply(frame, bd.light, scale=1 / 128)
+        gx, gy, blob = bd.glare
+        gh, gw = blob.shape
+        roi = frame[gy : gy + gh, gx : gx + gw]
+        add = blob * gloss[id_map[gy : gy + gh, gx : gx + gw]]
+        roi[:] = np.clip(roi + add[..., None], 0, 255).astype(np.uint8)
+        if look.blur_sigma > 0.2:
+            frame = cv2.GaussianBlur(frame, (0, 0), look.blur_sigma)
+        if noise and look.noise_sigma > 0:
+            pos, neg = self._noise[int(rng.integers(len(self._noise)))]
+            k = look.noise_sigma / 40
+            frame = cv2.subtract(cv2.add(frame, cv2.multiply(pos, k)), cv2.multiply(neg, k))
+        counts = np.bincount(id_map.ravel(), minlength=256)
+        items = []
+        for view, idx, full_px, full_box in renders:
+            vis_px = int(counts[idx])
+            vis_box = None
+            if vis_px and full_box is not None:
+                x0, y0, x1, y1 = (int(v) for v in full_box)
+                x0, y0 = max(0, x0 - 2), max(0, y0 - 2)
+                sub = id_map[y0 : min(cam.height, y1 + 3), x0 : min(cam.width, x1 + 3)] == idx
+                bx, by, bw, bh = cv2.boundingRect(sub.astype(np.uint8))
+                if bw and bh:
+                    vis_box = (x0 + bx, y0 + by, x0 + bx + bw, y0 + by + bh)
+            it = view.item
+            items.append(
+                ItemRender(
+                    it.item_id, it.sku, it.weight_g, full_box, vis_box, full_px, vis_px, it.stacked
+                )
+            )
+        return RenderResult(frame, tuple(items), id_map)
+
+    def _draw_order(self, view: ItemView) -> tuple[float, float]:
+        # bottom of a stack first; among equals, far from the camera's foot first, since
+        # tall items lean outwards in the picture over their outer neighbours
+        d = math.hypot(view.pose.x_mm - self._nadir[0], view.pose.y_mm - self._nadir[1])
+        return (view.item.base_mm, -d)
+
+    # -- geometry of one item ----------------------------------------------------------
+
+    def _item_geometry(self, view: ItemView):
+        item = view.item
+        pa = self.products[item.sku]
+        faces = pa.faces.get(item.face) or pa.faces["top"]
+        fa = faces[item.variant % len(faces)]
+        w_mm, l_mm = item.footprint_mm
+        shape = pa.product.shape
+        rigid = shape in RIGID_SHAPES and not (shape == "can" and item.face == "side")
+        if rigid:
+            z_face = item.top_mm
+        elif shape == "bag":
+            z_face = item.base_mm + item.height_mm * 0.8
+        else:  # round things: the silhouette is their widest girth
+            z_face = item.base_mm + item.height_mm * 0.55
+        th = math.radians(-view.pose.angle_deg)
+        c, s = math.cos(th), math.sin(th)
+        ih, iw = fa.image.shape[:2]
+        local = np.array([[w_mm / iw, 0, -w_mm / 2], [0, l_mm / ih, -l_mm / 2], [0, 0, 1]])
+        place = np.array([[c, -s, view.pose.x_mm], [s, c, view.pose.y_mm], [0, 0, 1]])
+        return pa, fa, rigid, z_face, place, local
+
+    def _outline_world(self, view: ItemView, n: int = 20) -> np.ndarray:
+        """The item's footprint outline in tray mm (for walls and shadows)."""
+        item = view.item
+        pa = self.products[item.sku]
+        shape = pa.product.shape
+        w, l = item.footprint_mm
+        if (shape in ("can", "cup") and item.face != "side") or shape == "produce":
+            t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+            pts = np.stack([np.cos(t) * w / 2, np.sin(t) * l / 2], 1)
+        else:
+            pts = np.array([[-w / 2, -l / 2], [w / 2, -l / 2], [w / 2, l / 2], [-w / 2, l / 2]])
+        th = math.radians(-view.pose.angle_deg)
+        c, s = math.cos(th), math.sin(th)
+        rot = np.array([[c, -s], [s, c]])
+        return pts @ rot.T + np.array([view.pose.x_mm, view.pose.y_mm])
+
+    def _shadows(self, frame: np.ndarray, views, hand: Hand | None, look: SceneLook) -> None:
+        cam = self.camera
+        h4, w4 = cam.height // 4, cam.width // 4
+        soft = np.zeros((h4, w4), np.float32)
+        contact = np.zeros((h4, w4), np.float32)
+        a = math.radians(look.light_dir_deg)
+        dirv = np.array([math.cos(a), math.sin(a)])
+        for view in views:
+            outline = self._outline_world(view, 16)
+            lift = view.item.top_mm * 0.3
+            for k, amount in ((0.0, 0.45), (0.5, 0.35), (1.0, 0.3)):
+                pts = self._project_pts(outline + dirv * lift * k, self._h0_quarter)
+                cv2.fillConvexPoly(soft, pts.astype(np.int32), amount, cv2.LINE_AA)
+            centre = np.array([view.pose.x_mm, view.pose.y_mm])
+            under = centre + (outline - centre) * 0.9
+            cv2.fillConvexPoly(
+                contact, self._project_pts(under, self._h0_quarter).astype(np.int32), 1.0
+            )
+        if hand is not None:
+            tip = np.array([hand.x_mm, hand.y_mm]) + dirv * hand.height_mm * 0.5
+            back = math.radians(hand.from_angle_deg)
+            arm = tip + np.array([math.cos(back), math.sin(back)]) * 900
+            p = self._project_pts(np.array([tip, arm]), self._h0_quarter).astype(np.int32)
+            cv2.line(soft, tuple(p[0]), tuple(p[1]), 0.5, max(2, int(cam.width / 4 * 0.05)))
+        soft = np.minimum(soft, 1.0)
+        blur_s = max(1.0, cam.width / 4 / 90)
+        shade = 1 - look.shadow_strength * cv2.GaussianBlur(soft, (0, 0), blur_s * 2.2)
+        # ambient occlusion where an item meets the tray
+        shade -= 0.3 * cv2.GaussianBlur(contact, (0, 0), blur_s * 0.8)
+        shade = np.clip(shade * 255, 0, 255).astype(np.uint8)
+        shade = cv2.resize(shade, (cam.width, cam.height), interpolation=cv2.INTER_LINEAR)
+        cv2.multiply(frame, cv2.merge([shade, shade, shade]), frame, scale=1 / 255)
+
+    @staticmethod
+    def _project_pts(pts: np.ndarray, H: np.ndarray) -> np.ndarray:
+        p = np.column_stack([pts, np.ones(len(pts))]) @ H.T
+        return p[:, :2] / p[:, 2:3]
+
+    def _draw_item(self, frame, id_map, view: ItemView, idx: int, exposure_s: float):
+        cam = self.camera
+        pa, fa, rigid, z_face, place, local = self._item_geometry(view)
+        item = view.item
+        H_face = self._shake @ cam.plane_homography(z_face) @ place @ local
+        ih, iw = fa.image.shape[:2]
+        corners = self._project_pts(np.array([[0, 0], [iw, 0], [iw, ih], [0, ih]], float), H_face)
+        walls = []
+        if rigid and item.height_mm >= 6:
+            walls = self._walls(view, pa)
+        shake = self._shake[:2, 2]
+        walls = [(q + shake, c) for q, c in walls]
+        pts = [corners] + [q for q, _ in walls]
+        allpts = np.vstack(pts)
+        blur_len, blur_ang = self._blur(
+            view.pose.x_mm, view.pose.y_mm, z_face, view.velocity_mm_s, exposure_s
+        )
+        m = int(blur_len) + 2
+        x0, y0 = np.floor(allpts.min(0)).astype(int) - m
+        x1, y1 = np.ceil(allpts.max(0)).astype(int) + m
+        full_box = (
+            float(allpts[:, 0].min()),
+            float(allpts[:, 1].min()),
+            float(allpts[:, 0].max()),
+            float(allpts[:, 1].max()),
+        )
+        x0c, y0c, x1c, y1c = max(x0, 0), max(y0, 0), min(x1, cam.width), min(y1, cam.height)
+        if x1c <= x0c or y1c <= y0c:
+            return 0, None
+        rw, rh = x1c - x0c, y1c - y0c
+        shift = np.array([[1, 0, -x0c], [0, 1, -y0c], [0, 0, 1]], float)
+        patch = np.zeros((rh, rw, 4), np.uint8)
+        for quad, color in walls:
+            q = ((quad - [x0c, y0c]) * 16).astype(np.int32)
+            cv2.fillConvexPoly(patch, q, (*color, 255), cv2.LINE_AA, shift=4)
+        warped = cv2.warpPerspective(fa.image, shift @ H_face, (rw, rh), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
+        if walls:
+            # walls are opaque, so straight and premultiplied colour agree inside them
+            _composite(patch, warped, keep_alpha=True)
+        else:
+            patch = warped
+        # this physical item's own small difference in colour (print run, ripeness)
+        look_rng = np.random.default_rng(item.look_seed)
+        spread = 0.10 if pa.product.shape == "produce" else 0.03
+        g = 1 + look_rng.normal(0, spread, 3)
+        patch = cv2.multiply(patch, (float(g[0]), float(g[1]), float(g[2]), 1.0))
+        if blur_len >= 1.5:
+            patch = cv2.filter2D(patch, -1, _line_kernel(blur_len, blur_ang))
+        _composite(frame[y0c:y1c, x0c:x1c], patch)
+        solid = patch[..., 3] > 127
+        id_map[y0c:y1c, x0c:x1c][solid] = idx
+        return int(solid.sum()), full_box
+
+    def _walls(self, view: ItemView, pa: ProductArt):
+        """The item's sides as coloured quads, back-facing ones first."""
+        item = view.item
+        shape = pa.product.shape
+        top = self._outline_world(view, 24)
+        centre = np.array([view.pose.x_mm, view.pose.y_mm])
+        # cups taper towards the foot
+        foot = centre + (top - centre) * 0.8 if shape == "cup" else top
+        n = len(top)
+        nxt = np.roll(np.arange(n), -1)
+        mid = (top + top[nxt]) / 2
+        normal = mid - centre
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-9
+        facing = np.einsum("ij,ij->i", normal, self._nadir - mid) > 0
+        bright = 0.62 + 0.3 * np.clip(normal @ np.array([-0.5, -0.7]), 0, None)
+        quads, colors = [], []
+        for z0f, z1f, color in pa.wall_bands:
+            z0 = item.base_mm + item.height_mm * z0f
+            z1 = item.base_mm + item.height_mm * z1f
+            a0 = foot + (top - foot) * z0f
+            a1 = foot + (top - foot) * z1f
+            q = np.stack(
+                [
+                    np.column_stack([a0, np.full(n, z0)]),
+                    np.column_stack([a0[nxt], np.full(n, z0)]),
+                    np.column_stack([a1[nxt], np.full(n, z1)]),
+                    np.column_stack([a1, np.full(n, z1)]),
+                ],
+                1,
+            )
+            quads.append(q)
+            colors.append(np.clip(np.array(color)[None, :] * bright[:, None], 0, 255))
+        q = np.concatenate(quads)  # (bands * n, 4, 3)
+        col = np.concatenate(colors)
+        face = np.tile(facing, len(pa.wall_bands))
+        proj = self.camera.project(q.reshape(-1, 3)).reshape(-1, 4, 2)
+        order = np.argsort(face, kind="stable")  # back-facing (False) first
+        return [(proj[i], tuple(int(c) for c in col[i])) for i in order]
+
+    def _blur(self, x, y, z, vel, exposure_s) -> tuple[float, float]:
+        if abs(vel[0]) + abs(vel[1]) < 1e-6:
+            return 0.0, 0.0
+        p = self.camera.project(
+            np.array([[x, y, z], [x + vel[0] * exposure_s, y + vel[1] * exposure_s, z]])
+        )
+        d = p[1] - p[0]
+        return float(np.hypot(*d)), float(math.degrees(math.atan2(d[1], d[0])))
+
+    def _draw_hand(self, frame, id_map, hand: Hand, vel, exposure_s: float) -> None:
+        cam = self.camera
+        sprite = self._hands.get(hand.skin)
+        if sprite is None:
+            sprite = self._hands[hand.skin] = hand_sprite(hand.skin)
+        th = math.radians(hand.from_angle_deg)
+        c, s = math.cos(th), math.sin(th)
+        cy = sprite.shape[0] / 2
+        local = np.array([[1 / _HAND_PPM, 0, 0], [0, 1 / _HAND_PPM, -cy / _HAND_PPM], [0, 0, 1]])
+        place = np.array([[c, -s, hand.x_mm], [s, c, hand.y_mm], [0, 0, 1]])
+        H = self._shake @ cam.plane_homography(hand.height_mm) @ place @ local
+        warped = cv2.warpPerspective(sprite, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
+        ys, xs = np.nonzero(warped[..., 3])
+        if not len(xs):
+            return
+        x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+        blur_len, blur_ang = self._blur(hand.x_mm, hand.y_mm, hand.height_mm, vel, exposure_s)
+        m = int(blur_len) + 2
+        x0, y0 = max(0, x0 - m), max(0, y0 - m)
+        x1, y1 = min(cam.width, x1 + m), min(cam.height, y1 + m)
+        patch = warped[y0:y1, x0:x1]
+        if blur_len >= 1.5:
+            patch = cv2.filter2D(patch, -1, _line_kernel(blur_len, blur_ang))
+        _composite(frame[y0:y1, x0:x1], patch)
+        id_map[y0:y1, x0:x1][patch[..., 3] > 127] = HAND_ID
+
+
+def _composite(dst: np.ndarray, src: np.ndarray, keep_alpha: bool = False) -> None:
+    """dst = src + dst * (1 - src.alpha), in place; src is premultiplied BGRA uint8."""
+    inv = 255 - src[..., 3]
+    if keep_alpha:
+        a = np.maximum(dst[..., 3], src[..., 3])
+        inv4 = cv2.merge([inv, inv, inv, inv])
+        dst[:] = cv2.add(cv2.multiply(dst, inv4, scale=1 / 255), src)
+        dst[..., 3] = a
+        return
+    inv3 = cv2.merge([inv, inv, inv])
+    dst[:] = cv2.add(cv2.multiply(dst, inv3, scale=1 / 255), src[..., :3])
+
+
+def _line_kernel(length: float, angle_deg: float) -> np.ndarray:
+    n = math.ceil(length) | 1
+    k = np.zeros((n, n), np.float32)
+    c = n // 2
+    a = math.radians(angle_deg)
+    dx, dy = math.cos(a) * length / 2, math.sin(a) * length / 2
+    cv2.line(
+        k,
+        (round(c - dx), round(c - dy)),
+        (round(c + dx), round(c + dy)),
+        1.0,
+        1,
+        cv2.LINE_AA,
+    )
+    return k / max(k.sum(), 1e-6)
