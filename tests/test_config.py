@@ -57,3 +57,11 @@ def test_config_check_command(tmp_path, capsys):
     bad.write_text("[checkout]\nmax_shopper_attempts = 'two'\n")
     assert main(["config", "check", str(bad)]) == 2
     assert "checkout.max_shopper_attempts" in capsys.readouterr().err
+
+
+def test_the_shipped_example_config_is_valid():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "packaging" / "kiosk.example.toml"
+    config = load_config(example, environ={})
+    assert config.device.id == "shop7-k2" and config.ui.fullscreen
