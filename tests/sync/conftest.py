@@ -1,23 +1,18 @@
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fault_proxy import FaultProxy
+from sync_helpers import DEVICE, STORE, TOKEN
 
 from hq.app import Limits, create_app
 from hq.db import HqDatabase
 from hq.images import HqImageStore
 from hq.testing import ServerThread
 from kiosk.store import SalesStore
-from kiosk.sync import SyncConfig
-
-DEVICE = "kiosk-7"
-STORE = "demo-001"
-TOKEN = "token-of-kiosk-7"
 
 
 @dataclass
@@ -55,29 +50,3 @@ def store(tmp_path: Path) -> Iterator[SalesStore]:
     s = SalesStore(tmp_path / "kiosk" / "sales.db").start()
     yield s
     s.close()
-
-
-def fast_config(url: str, **overrides) -> SyncConfig:
-    """Small timeouts and backoff: the fault tests must finish in seconds."""
-    values = {
-        "url": url,
-        "device_token": TOKEN,
-        "batch_size": 50,
-        "interval_s": 0.02,
-        "connect_timeout_s": 0.5,
-        "read_timeout_s": 0.4,
-        "backoff_initial_s": 0.01,
-        "backoff_max_s": 0.1,
-        "heartbeat_interval_s": 0.5,
-        "catalog_interval_s": 0.5,
-    }
-    values.update(overrides)
-    return SyncConfig(**values)
-
-
-def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)

@@ -7,9 +7,9 @@ import json
 import sqlite3
 
 import pytest
-from conftest import DEVICE, fast_config, wait_for
 from fault_proxy import ALL_FAULTS, Fault
 from sales_factory import add_hard_case, commit_sale
+from sync_helpers import DEVICE, fast_config, wait_for
 
 from hq.db import canonical_json
 from kiosk.sync import SyncWorker

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DEVICE, TOKEN
+from sync_helpers import DEVICE, TOKEN
 from test_sync_faults import assert_exactly_once
 
 from kiosk.store import SalesStore
