@@ -50,11 +50,11 @@ SMALL_AREA_MM2 = 60 * 100  # items this small can vanish under a bag
 
 
 def _footprint(
-    x: float, y: float, angle: float, w: float, l: float, grow: float = 0.0
+    x: float, y: float, angle: float, w: float, ln: float, grow: float = 0.0
 ) -> np.ndarray:
     th = math.radians(-angle)
     c, s = math.cos(th), math.sin(th)
-    hw, hl = w / 2 + grow, l / 2 + grow
+    hw, hl = w / 2 + grow, ln / 2 + grow
     pts = np.array([[-hw, -hl], [hw, -hl], [hw, hl], [-hw, hl]])
     return (pts @ np.array([[c, -s], [s, c]]).T + [x, y]).astype(np.float32)
 
@@ -127,9 +127,9 @@ def arrange(
             face = "side"
         elif "bottom" in faces and rng.random() < level.p_flip:
             face = "bottom"
-        (w, l), h = item_dimensions(p, face)
+        (w, ln), h = item_dimensions(p, face)
         if p.shape == "produce":
-            w, l = w * 1.1, l * 1.1  # room for a bigger-than-nominal fruit
+            w, ln = w * 1.1, ln * 1.1  # room for a bigger-than-nominal fruit
         angle = float(rng.uniform(0, 360))
         if hide_under and i == hide_under[1] and hide_under[0] in covered_by:
             under = covered_by[hide_under[0]]
@@ -149,16 +149,16 @@ def arrange(
             supports = [it for _, it in ground if tray.product(it.sku).shape in SUPPORTS]
             s = supports[int(rng.integers(len(supports)))]
             ang = math.radians(rng.uniform(0, 360))
-            d = rng.uniform(0.2, 0.45) * (min(s.footprint_mm) + min(w, l))
+            d = rng.uniform(0.2, 0.45) * (min(s.footprint_mm) + min(w, ln))
             x = float(np.clip(s.pose.x_mm + math.cos(ang) * d, inset, tw - inset))
             y = float(np.clip(s.pose.y_mm + math.sin(ang) * d, inset, th - inset))
             placed.append(tray.place(p.sku, x, y, angle, face=face, on=s.item_id))
             continue
-        spot = _free_spot(ground, w, l, angle, level, rng, (tw, th), inset, tries)
+        spot = _free_spot(ground, w, ln, angle, level, rng, (tw, th), inset, tries)
         if spot is None:
             have = ", ".join(it.sku for it in placed) or "nothing"
             raise SceneDoesNotFit(
-                f"cannot fit {p.sku} ({w:.0f}x{l:.0f} mm) on the {tw:.0f}x{th:.0f} mm tray "
+                f"cannot fit {p.sku} ({w:.0f}x{ln:.0f} mm) on the {tw:.0f}x{th:.0f} mm tray "
                 f"at level {level.name} (gap {level.gap_mm:.0f} mm) after placing {have}"
             )
         x, y, angle = spot
@@ -169,9 +169,9 @@ def arrange(
     return placed
 
 
-def _free_spot(ground, w, l, angle, level: Level, rng, tray_size, inset, tries):
+def _free_spot(ground, w, ln, angle, level: Level, rng, tray_size, inset, tries):
     tw, th = tray_size
-    r = math.hypot(w, l) / 2
+    r = math.hypot(w, ln) / 2
     for _ in range(tries):
         if ground and rng.random() < level.p_touch:
             # right against a neighbour: along a random direction, just outside it
@@ -182,18 +182,18 @@ def _free_spot(ground, w, l, angle, level: Level, rng, tray_size, inset, tries):
             x, y = other.pose.x_mm + math.cos(a) * d, other.pose.y_mm + math.sin(a) * d
         else:
             x, y = rng.uniform(inset, tw - inset), rng.uniform(inset, th - inset)
-        fp = _footprint(x, y, angle, w, l)
+        fp = _footprint(x, y, angle, w, ln)
         if fp[:, 0].min() < inset or fp[:, 1].min() < inset:
             angle = float(rng.uniform(0, 360))
             continue
         if fp[:, 0].max() > tw - inset or fp[:, 1].max() > th - inset:
             angle = float(rng.uniform(0, 360))
             continue
-        grown = _footprint(x, y, angle, w, l, grow=level.gap_mm / 2)
+        grown = _footprint(x, y, angle, w, ln, grow=level.gap_mm / 2)
         ok = True
         for poly, _ in ground:
             # touching is allowed; a sliver of overlap (2 % of the smaller) reads as touching
-            allowed = 0.02 * min(w * l, _area(poly)) if level.gap_mm == 0 else 0.0
+            allowed = 0.02 * min(w * ln, _area(poly)) if level.gap_mm == 0 else 0.0
             if (
                 _overlap(grown, poly if level.gap_mm == 0 else _grow(poly, level.gap_mm / 2))
                 > allowed

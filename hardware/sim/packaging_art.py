@@ -156,14 +156,54 @@ def _split_en(p: SimProduct) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------- EAN-13
 
-_L = ["0001101", "0011001", "0010011", "0111101", "0100011", "0110001", "0101111", "0111011",
-      "0110111", "0001011"]  # fmt: skip
-_G = ["0100111", "0110011", "0011011", "0100001", "0011101", "0111001", "0000101", "0010001",
-      "0001001", "0010111"]  # fmt: skip
-_R = ["1110010", "1100110", "1101100", "1000010", "1011100", "1001110", "1010000", "1000100",
-      "1001000", "1110100"]  # fmt: skip
-_PARITY = ["LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG",
-           "LGLGGL", "LGGLGL"]  # fmt: skip
+_L = [
+    "0001101",
+    "0011001",
+    "0010011",
+    "0111101",
+    "0100011",
+    "0110001",
+    "0101111",
+    "0111011",
+    "0110111",
+    "0001011",
+]
+_G = [
+    "0100111",
+    "0110011",
+    "0011011",
+    "0100001",
+    "0011101",
+    "0111001",
+    "0000101",
+    "0010001",
+    "0001001",
+    "0010111",
+]
+_R = [
+    "1110010",
+    "1100110",
+    "1101100",
+    "1000010",
+    "1011100",
+    "1001110",
+    "1010000",
+    "1000100",
+    "1001000",
+    "1110100",
+]
+_PARITY = [
+    "LLLLLL",
+    "LLGLGG",
+    "LLGGLG",
+    "LLGGGL",
+    "LGLLGG",
+    "LGGLLG",
+    "LGGGLL",
+    "LGLGLG",
+    "LGLGGL",
+    "LGGLGL",
+]
 
 
 def ean13_modules(code: str) -> str:
@@ -211,16 +251,16 @@ class Printer:
         while lo <= hi:
             mid = (lo + hi) // 2
             font = self.fonts.get(mid, bold)
-            l, t, r, b = draw.textbbox((0, 0), text, font=font)
-            if r - l <= bw and b - t <= bh:
-                best = (font, l, t, r, b)
+            left, t, r, b = draw.textbbox((0, 0), text, font=font)
+            if r - left <= bw and b - t <= bh:
+                best = (font, left, t, r, b)
                 lo = mid + 1
             else:
                 hi = mid - 1
         if best is None:
             return
-        font, l, t, r, b = best
-        x = x0 + (bw - (r - l)) / 2 - l
+        font, left, t, r, b = best
+        x = x0 + (bw - (r - left)) / 2 - left
         y = y0 + (bh - (b - t)) / 2 - t
         draw.text((x, y), text, font=font, fill=fill)
 
@@ -307,33 +347,50 @@ class Printer:
                 cx, cy = x0 + rng.uniform(0.15, 0.85) * w, y0 + rng.uniform(0.2, 0.8) * h
                 rx, ry = rng.uniform(0.12, 0.22) * w, rng.uniform(0.08, 0.16) * h
                 col = _jitter_color(base, rng, 12)
-                draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(*col, 255),
-                             outline=(*_mix(col, (120, 70, 20), 0.5), 255))  # fmt: skip
+                draw.ellipse(
+                    (cx - rx, cy - ry, cx + rx, cy + ry),
+                    fill=(*col, 255),
+                    outline=(*_mix(col, (120, 70, 20), 0.5), 255),
+                )
                 if product.sku.startswith("chips"):
                     for _ in range(3):  # seasoning flecks in the flavour colour
                         fx, fy = cx + rng.uniform(-rx, rx) * 0.6, cy + rng.uniform(-ry, ry) * 0.6
                         fr = max(1.0, w * 0.012)
                         draw.ellipse((fx - fr, fy - fr, fx + fr, fy + fr), fill=(*c1, 255))
         elif cat in ("instant", "food", "fresh"):
-            draw.ellipse((x0 + w * 0.1, y0 + h * 0.25, x1 - w * 0.1, y1 - h * 0.05),
-                         fill=(245, 245, 240, 255))  # fmt: skip
-            draw.ellipse((x0 + w * 0.16, y0 + h * 0.3, x1 - w * 0.16, y1 - h * 0.2),
-                         fill=(*_mix(c1, (150, 60, 20), 0.4), 255))  # fmt: skip
+            draw.ellipse(
+                (x0 + w * 0.1, y0 + h * 0.25, x1 - w * 0.1, y1 - h * 0.05),
+                fill=(245, 245, 240, 255),
+            )
+            draw.ellipse(
+                (x0 + w * 0.16, y0 + h * 0.3, x1 - w * 0.16, y1 - h * 0.2),
+                fill=(*_mix(c1, (150, 60, 20), 0.4), 255),
+            )
             for _ in range(10):
                 cx, cy = x0 + rng.uniform(0.25, 0.75) * w, y0 + rng.uniform(0.4, 0.65) * h
                 r = w * rng.uniform(0.02, 0.05)
-                draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(*_jitter_color((240, 220, 160), rng, 20), 255))  # fmt: skip
+                draw.ellipse(
+                    (cx - r, cy - r, cx + r, cy + r),
+                    fill=(*_jitter_color((240, 220, 160), rng, 20), 255),
+                )
         elif cat in ("drinks", "dairy", "alcohol"):
             for k in range(3):
                 yy = y0 + h * (0.3 + 0.2 * k)
                 col = _mix(c1, (255, 255, 255), 0.25 * k)
-                draw.chord((x0 - w * 0.2, yy - h * 0.3, x1 + w * 0.2, yy + h * 0.3), 0, 180,
-                           fill=(*col, 255))  # fmt: skip
+                draw.chord(
+                    (x0 - w * 0.2, yy - h * 0.3, x1 + w * 0.2, yy + h * 0.3),
+                    0,
+                    180,
+                    fill=(*col, 255),
+                )
             for _ in range(8):
                 cx, cy = x0 + rng.uniform(0.1, 0.9) * w, y0 + rng.uniform(0.1, 0.6) * h
                 r = min(w, h) * rng.uniform(0.02, 0.06)
-                draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(255, 255, 255, 220),
-                             width=max(1, int(r * 0.3)))  # fmt: skip
+                draw.ellipse(
+                    (cx - r, cy - r, cx + r, cy + r),
+                    outline=(255, 255, 255, 220),
+                    width=max(1, int(r * 0.3)),
+                )
         else:
             for k in range(4):
                 col = _mix(c1, (255, 255, 255), 0.2 * k)
@@ -373,7 +430,13 @@ class Printer:
             self.text_fit(
                 img, (w * 0.75, h * 0.1, w * 0.99, h * 0.62), flavour or brand[:2], band_ink
             )
-            self.text_fit(img, (w * 0.75, h * 0.66, w * 0.99, h * 0.9), en_rest or en_brand, band_ink, bold=False)  # fmt: skip
+            self.text_fit(
+                img,
+                (w * 0.75, h * 0.66, w * 0.99, h * 0.9),
+                en_rest or en_brand,
+                band_ink,
+                bold=False,
+            )
         else:  # rows: logo+brand, hero picture, flavour band, english name
             m = w * 0.06
             r = min(w, h) * 0.11
@@ -384,7 +447,9 @@ class Printer:
             self.hero(img, hero_box, product, rng)
             draw.rectangle((0, h * 0.68, w, h * 0.84), fill=(*band, 255))
             self.text_fit(img, (m, h * 0.685, w * 0.62, h * 0.835), flavour or brand, band_ink)
-            self.text_fit(img, (w * 0.64, h * 0.7, w - m, h * 0.82), en_rest or en_brand, band_ink, bold=False)  # fmt: skip
+            self.text_fit(
+                img, (w * 0.64, h * 0.7, w - m, h * 0.82), en_rest or en_brand, band_ink, bold=False
+            )
             self.text_fit(
                 img, (m, h * 0.86, w - m, h * 0.96), size or product.name_en, ink, bold=False
             )
@@ -407,8 +472,11 @@ class Printer:
         d2.rectangle((m, H * 0.22, W * 0.6, H * 0.26), fill=(*band, 255))
         y = H * 0.3
         while y < H * 0.62:  # ingredients: grey lines standing in for small print
-            d2.line((m, y, m + (W * 0.55) * rng.uniform(0.6, 1.0), y), fill=ink,
-                    width=max(1, int(H * 0.018)))  # fmt: skip
+            d2.line(
+                (m, y, m + (W * 0.55) * rng.uniform(0.6, 1.0), y),
+                fill=ink,
+                width=max(1, int(H * 0.018)),
+            )
             y += H * 0.05
         tx0, ty0, tx1, ty1 = W * 0.64, m, W - m, H * 0.62
         d2.rectangle((tx0, ty0, tx1, ty1), outline=ink, width=max(1, int(H * 0.01)))
@@ -456,10 +524,20 @@ def _crinkles(h: int, w: int, rng: np.random.Generator, n: int, scale: float) ->
         a = rng.uniform(-0.6, 0.6) + (math.pi / 2 if rng.random() < 0.5 else 0)
         length = rng.uniform(0.1, 0.45) * max(h, w)
         dx, dy = math.cos(a) * length / 2, math.sin(a) * length / 2
-        cv2.line(m, (int(x - dx), int(y - dy)), (int(x + dx), int(y + dy)),
-                 float(rng.uniform(0.3, 1.0)), max(1, int(scale * rng.uniform(0.5, 2))))  # fmt: skip
+        cv2.line(
+            m,
+            (int(x - dx), int(y - dy)),
+            (int(x + dx), int(y + dy)),
+            float(rng.uniform(0.3, 1.0)),
+            max(1, int(scale * rng.uniform(0.5, 2))),
+        )
     k = int(scale * 3) | 1
     return cv2.GaussianBlur(m, (k, k), 0)
+
+
+def _date_code(rng: np.random.Generator) -> str:
+    month, day, line = (int(rng.integers(1, n)) for n in (13, 29, 9))
+    return f"2026{month:02d}{day:02d} L{line}"
 
 
 def _finish(arr: np.ndarray) -> np.ndarray:
@@ -563,8 +641,10 @@ class ArtMaker:
         elif sku.startswith("sandwich"):
             tri = [(w * 0.02, h * 0.02), (w * 0.98, h * 0.02), (w * 0.02, h * 0.98)]
             draw.polygon(tri, fill=(235, 210, 160, 255))
-            draw.polygon([(w * 0.08, h * 0.08), (w * 0.85, h * 0.08), (w * 0.08, h * 0.85)],
-                         fill=(250, 235, 150, 255))  # fmt: skip
+            draw.polygon(
+                [(w * 0.08, h * 0.08), (w * 0.85, h * 0.08), (w * 0.08, h * 0.85)],
+                fill=(250, 235, 150, 255),
+            )
             label = self.printed_face(p, int(w * 0.55), int(h * 0.32), rng, variant, back)
             img.alpha_composite(label, (int(w * 0.05), int(h * 0.1)))
         elif sku.startswith("battery"):  # blister card
@@ -573,8 +653,12 @@ class ArtMaker:
                 draw = self.printer.ImageDraw.Draw(img)
                 for k in range(4):
                     x0 = w * (0.12 + 0.19 * k)
-                    draw.rounded_rectangle((x0, h * 0.4, x0 + w * 0.15, h * 0.95), radius=w * 0.03,
-                                           fill=(212, 172, 13, 255), outline=(30, 30, 30, 255))  # fmt: skip
+                    draw.rounded_rectangle(
+                        (x0, h * 0.4, x0 + w * 0.15, h * 0.95),
+                        radius=w * 0.03,
+                        fill=(212, 172, 13, 255),
+                        outline=(30, 30, 30, 255),
+                    )
                     draw.rectangle((x0, h * 0.4, x0 + w * 0.15, h * 0.55), fill=(25, 25, 25, 255))
         elif sku.startswith("sausage"):  # a row of sausages under film, label on top
             img = self.printer.new(w, h, (*base, 255))
@@ -582,8 +666,11 @@ class ArtMaker:
             n = 6
             for k in range(n):
                 x0 = w * (0.04 + 0.92 * k / n)
-                draw.rounded_rectangle((x0, h * 0.03, x0 + w * 0.92 / n * 0.9, h * 0.97),
-                                       radius=w * 0.06, fill=(*_mix(base, (120, 20, 20), 0.3), 255))  # fmt: skip
+                draw.rounded_rectangle(
+                    (x0, h * 0.03, x0 + w * 0.92 / n * 0.9, h * 0.97),
+                    radius=w * 0.06,
+                    fill=(*_mix(base, (120, 20, 20), 0.3), 255),
+                )
             label = self.printed_face(p, int(w * 0.9), int(h * 0.45), rng, variant, back)
             img.alpha_composite(label, (int(w * 0.05), int(h * 0.28)))
         else:  # soft pack (tissues): the whole film is printed
@@ -620,18 +707,41 @@ class ArtMaker:
         R = min(w, h) / 2
         if back:  # the dome: concentric rings and an ink-jet date code
             for k in (0.6, 0.45, 0.3):
-                draw.ellipse((cx - R * k, cy - R * k, cx + R * k, cy + R * k), outline=(120, 120, 125, 255), width=2)  # fmt: skip
-            self.printer.text_fit(img, (cx - R * 0.5, cy - R * 0.12, cx + R * 0.5, cy + R * 0.12),
-                                  f"2026{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d} L{int(rng.integers(1, 9))}",
-                                  (40, 40, 40, 255), bold=False)  # fmt: skip
+                draw.ellipse(
+                    (cx - R * k, cy - R * k, cx + R * k, cy + R * k),
+                    outline=(120, 120, 125, 255),
+                    width=2,
+                )
+            self.printer.text_fit(
+                img,
+                (cx - R * 0.5, cy - R * 0.12, cx + R * 0.5, cy + R * 0.12),
+                _date_code(rng),
+                (40, 40, 40, 255),
+                bold=False,
+            )
         else:  # pull tab in the flavour colour, the opening score, a printed brand word
-            draw.ellipse((cx - R * 0.52, cy - R * 0.68, cx + R * 0.2, cy - R * 0.02), outline=(135, 135, 140, 255), width=2)  # fmt: skip
-            draw.rounded_rectangle((cx - R * 0.14, cy - R * 0.1, cx + R * 0.14, cy + R * 0.55),
-                                   radius=R * 0.1, fill=(*[int(v) for v in flav], 255),
-                                   outline=(90, 90, 95, 255), width=2)  # fmt: skip
-            draw.ellipse((cx - R * 0.06, cy + R * 0.32, cx + R * 0.06, cy + R * 0.44), fill=(60, 60, 60, 255))  # fmt: skip
+            draw.ellipse(
+                (cx - R * 0.52, cy - R * 0.68, cx + R * 0.2, cy - R * 0.02),
+                outline=(135, 135, 140, 255),
+                width=2,
+            )
+            draw.rounded_rectangle(
+                (cx - R * 0.14, cy - R * 0.1, cx + R * 0.14, cy + R * 0.55),
+                radius=R * 0.1,
+                fill=(*[int(v) for v in flav], 255),
+                outline=(90, 90, 95, 255),
+                width=2,
+            )
+            draw.ellipse(
+                (cx - R * 0.06, cy + R * 0.32, cx + R * 0.06, cy + R * 0.44), fill=(60, 60, 60, 255)
+            )
             brand, flavour, _ = _split_name(p)
-            self.printer.text_fit(img, (cx + R * 0.22, cy - R * 0.25, cx + R * 0.7, cy + R * 0.25), flavour or brand[:2], (*[int(v) for v in band], 255))  # fmt: skip
+            self.printer.text_fit(
+                img,
+                (cx + R * 0.22, cy - R * 0.25, cx + R * 0.7, cy + R * 0.25),
+                flavour or brand[:2],
+                (*[int(v) for v in band], 255),
+            )
         arr = _to_np(img)
         arr = _add_highlight(arr, self._spot(h, w, 0.32, 0.3, 0.18), 0.7)
         return _finish(arr)
@@ -660,8 +770,13 @@ class ArtMaker:
         cx, cy = (w - 1) / 2, (h - 1) / 2
         draw.ellipse((0, 0, w - 1, h - 1), fill=(*_mix(c0, (0, 0, 0), 0.15), 255))
         if back:
-            draw.ellipse((cx - R * 0.7, cy - R * 0.7, cx + R * 0.7, cy + R * 0.7), fill=(*_mix(c0, (255, 255, 255), 0.5), 255))  # fmt: skip
-            self.printer.barcode(img, (cx - R * 0.45, cy - R * 0.2, cx + R * 0.45, cy + R * 0.25), p.barcode)  # fmt: skip
+            draw.ellipse(
+                (cx - R * 0.7, cy - R * 0.7, cx + R * 0.7, cy + R * 0.7),
+                fill=(*_mix(c0, (255, 255, 255), 0.5), 255),
+            )
+            self.printer.barcode(
+                img, (cx - R * 0.45, cy - R * 0.2, cx + R * 0.45, cy + R * 0.25), p.barcode
+            )
         else:
             lid_r = R * 0.9
             side = int(lid_r * 2 / math.sqrt(2))
@@ -669,11 +784,17 @@ class ArtMaker:
             lid = self.printer.new(int(2 * lid_r), int(2 * lid_r), (*c0, 255))
             lid.alpha_composite(face, ((lid.width - side) // 2, (lid.height - side) // 2))
             mask = self.printer.new(lid.width, lid.height)
-            self.printer.ImageDraw.Draw(mask).ellipse((0, 0, lid.width - 1, lid.height - 1), fill=(255, 255, 255, 255))  # fmt: skip
+            self.printer.ImageDraw.Draw(mask).ellipse(
+                (0, 0, lid.width - 1, lid.height - 1), fill=(255, 255, 255, 255)
+            )
             lid.putalpha(mask.getchannel("A"))
             img.alpha_composite(lid, (int(cx - lid_r), int(cy - lid_r)))
             # the pull tab of the foil lid
-            draw.ellipse((cx + lid_r * 0.75, cy - R * 0.16, cx + R * 1.0, cy + R * 0.16), fill=(*c0, 255), outline=(220, 220, 220, 255))  # fmt: skip
+            draw.ellipse(
+                (cx + lid_r * 0.75, cy - R * 0.16, cx + R * 1.0, cy + R * 0.16),
+                fill=(*c0, 255),
+                outline=(220, 220, 220, 255),
+            )
         arr = _to_np(img)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         rr = np.hypot(xx - cx, yy - cy) / R
@@ -692,14 +813,25 @@ class ArtMaker:
             draw.rectangle((0, 0, w, h / 2), fill=(*_mix(c0, (255, 255, 255), 0.15), 255))
             draw.rectangle((0, h / 2, w, h), fill=(*_mix(c0, (0, 0, 0), 0.12), 255))
             draw.rectangle((0, h * 0.47, w, h * 0.53), fill=(*_mix(c0, (255, 255, 255), 0.4), 255))
-            self.printer.text_fit(img, (w * 0.1, h * 0.08, w * 0.9, h * 0.3), _split_name(p)[0], (*_ink_on(c0), 255))  # fmt: skip
+            self.printer.text_fit(
+                img, (w * 0.1, h * 0.08, w * 0.9, h * 0.3), _split_name(p)[0], (*_ink_on(c0), 255)
+            )
             draw.rectangle((0, h * 0.62, w, h * 0.75), fill=(*c1, 255))
-            draw.ellipse((w * 0.3, h * 0.56, w * 0.7, h * 0.56 + w * 0.4), fill=(*c1, 255), outline=(255, 255, 255, 255), width=2)  # fmt: skip
+            draw.ellipse(
+                (w * 0.3, h * 0.56, w * 0.7, h * 0.56 + w * 0.4),
+                fill=(*c1, 255),
+                outline=(255, 255, 255, 255),
+                width=2,
+            )
         else:  # brick: printed top, straw hole
             face = self.printer.front(w, h, p, rng, variant)
             img.alpha_composite(face)
             draw = self.printer.ImageDraw.Draw(img)
-            draw.ellipse((w * 0.7, h * 0.05, w * 0.85, h * 0.05 + w * 0.15), fill=(230, 230, 225, 255), outline=(120, 120, 120, 255))  # fmt: skip
+            draw.ellipse(
+                (w * 0.7, h * 0.05, w * 0.85, h * 0.05 + w * 0.15),
+                fill=(230, 230, 225, 255),
+                outline=(120, 120, 120, 255),
+            )
         arr = _to_np(img)
         arr = _shade(arr, _edge_factor(arr[..., 3], self.px(2), 0.2))
         return _finish(arr)
@@ -746,7 +878,12 @@ class ArtMaker:
         ly0, ly1 = int(h * 0.38), int(h * 0.78)
         label = self.printed_face(p, lw, ly1 - ly0, rng, variant, back)
         lab = _to_np(label)
-        lab = _shade(lab, np.tile(0.6 + 0.4 * np.sqrt(np.clip(1 - np.linspace(-1, 1, lw) ** 2, 0, 1)), (ly1 - ly0, 1)))  # fmt: skip
+        lab = _shade(
+            lab,
+            np.tile(
+                0.6 + 0.4 * np.sqrt(np.clip(1 - np.linspace(-1, 1, lw) ** 2, 0, 1)), (ly1 - ly0, 1)
+            ),
+        )
         img.alpha_composite(self.printer.Image.fromarray(_finish(lab), "RGBA"), (0, ly0))
         arr = _to_np(img)
         arr[..., 3] *= inside
@@ -781,7 +918,14 @@ class ArtMaker:
         yel = np.array(_rgb(p.colors[-1]), np.float32)
         streak = _smooth_noise(1, 360, rng, 6)[0]
         idx = ((ang + math.pi) / (2 * math.pi) * 359).astype(int)
-        blush = np.clip(0.55 + 0.5 * streak[idx] * (0.3 + r) + _smooth_noise(h, w, rng, w / 3) * 0.3 + rng.uniform(-0.2, 0.3), 0, 1)  # fmt: skip
+        blush = np.clip(
+            0.55
+            + 0.5 * streak[idx] * (0.3 + r)
+            + _smooth_noise(h, w, rng, w / 3) * 0.3
+            + rng.uniform(-0.2, 0.3),
+            0,
+            1,
+        )
         col = yel[None, None] * (1 - blush[..., None]) + red[None, None] * blush[..., None]
         arr = np.zeros((h, w, 4), np.float32)
         arr[..., :3] = col * (0.45 + 0.55 * depth)[..., None]
@@ -794,7 +938,11 @@ class ArtMaker:
         draw = self.printer.ImageDraw.Draw(img)
         sx, sy = w / 2 * (1 + ox), h / 2 * (1 + oy)
         a = rng.uniform(0, 6.3)
-        draw.line((sx, sy, sx + math.cos(a) * w * 0.12, sy + math.sin(a) * w * 0.12), fill=(90, 60, 30, 255), width=max(2, int(w * 0.03)))  # fmt: skip
+        draw.line(
+            (sx, sy, sx + math.cos(a) * w * 0.12, sy + math.sin(a) * w * 0.12),
+            fill=(90, 60, 30, 255),
+            width=max(2, int(w * 0.03)),
+        )
         arr = _to_np(img)
         lent = (rng.random((h, w)) > 0.995) * 0.5  # lenticels: the pale freckles of an apple
         arr = _add_highlight(
@@ -821,7 +969,10 @@ class ArtMaker:
         _nx, _ny, r, _ang, inside, depth = self._blob(w, h, rng, 0.06)
         base = np.array(_jitter_color(_rgb(p.colors[0]), rng, 14), np.float32)
         ripe = rng.uniform(0, 0.35)  # some are still orange-ish near the stem
-        col = base * (1 - ripe * np.exp(-r * 3)[..., None]) + np.array([240, 150, 60]) * (ripe * np.exp(-r * 3))[..., None]  # fmt: skip
+        col = (
+            base * (1 - ripe * np.exp(-r * 3)[..., None])
+            + np.array([240, 150, 60]) * (ripe * np.exp(-r * 3))[..., None]
+        )
         arr = np.zeros((h, w, 4), np.float32)
         arr[..., :3] = col * (0.45 + 0.55 * depth)[..., None]
         arr[..., 3] = inside * 255
@@ -833,11 +984,17 @@ class ArtMaker:
         for k in range(5):  # the calyx star
             a = a0 + k * 2 * math.pi / 5 + rng.normal(0, 0.15)
             L = w * rng.uniform(0.14, 0.22)
-            pts = [(cx, cy), (cx + L * math.cos(a - 0.18), cy + L * math.sin(a - 0.18)),
-                   (cx + L * 1.1 * math.cos(a), cy + L * 1.1 * math.sin(a)),
-                   (cx + L * math.cos(a + 0.18), cy + L * math.sin(a + 0.18))]  # fmt: skip
+            pts = [
+                (cx, cy),
+                (cx + L * math.cos(a - 0.18), cy + L * math.sin(a - 0.18)),
+                (cx + L * 1.1 * math.cos(a), cy + L * 1.1 * math.sin(a)),
+                (cx + L * math.cos(a + 0.18), cy + L * math.sin(a + 0.18)),
+            ]
             draw.polygon(pts, fill=(*green, 255))
-        draw.ellipse((cx - w * 0.03, cy - w * 0.03, cx + w * 0.03, cy + w * 0.03), fill=(*_mix(green, (60, 80, 20), 0.4), 255))  # fmt: skip
+        draw.ellipse(
+            (cx - w * 0.03, cy - w * 0.03, cx + w * 0.03, cy + w * 0.03),
+            fill=(*_mix(green, (60, 80, 20), 0.4), 255),
+        )
         arr = _to_np(img)
         arr = _add_highlight(arr, self._spot(h, w, 0.3, 0.28, 0.12) * inside, 0.85)
         return _finish(arr)
@@ -857,8 +1014,16 @@ class ArtMaker:
         for _ in range(int(rng.integers(3, 8))):  # eyes
             ex, ey = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
             if inside[int(ey), int(ex)]:
-                cv2.ellipse(arr, (int(ex), int(ey)), (max(1, int(w * 0.025)), max(1, int(w * 0.012))),
-                            float(rng.uniform(0, 180)), 0, 360, (90, 60, 30, 255), -1)  # fmt: skip
+                cv2.ellipse(
+                    arr,
+                    (int(ex), int(ey)),
+                    (max(1, int(w * 0.025)), max(1, int(w * 0.012))),
+                    float(rng.uniform(0, 180)),
+                    0,
+                    360,
+                    (90, 60, 30, 255),
+                    -1,
+                )
         return _finish(arr)
 
     def _produce_banana(self, p, w, h, rng):
@@ -874,7 +1039,10 @@ class ArtMaker:
         d = (xx - center) / thick
         inside = (np.abs(d) <= 1) & (t > 0.02) & (t < 0.99)
         ridge = 1 - 0.25 * np.abs(np.abs(d) - 0.35)  # faceted, not round
-        col = yel * (1 - green_tip * np.exp(-(t / 0.15) ** 2))[..., None] + np.array([100, 140, 40]) * (green_tip * np.exp(-(t / 0.15) ** 2))[..., None]  # fmt: skip
+        col = (
+            yel * (1 - green_tip * np.exp(-((t / 0.15) ** 2)))[..., None]
+            + np.array([100, 140, 40]) * (green_tip * np.exp(-((t / 0.15) ** 2)))[..., None]
+        )
         spots = np.clip(_smooth_noise(h, w, rng, w / 12) - rng.uniform(0.3, 0.7), 0, 1) * 1.5
         col = col * (1 - spots[..., None] * 0.7)
         arr[..., :3] = col * (ridge * (0.55 + 0.45 * np.sqrt(np.clip(1 - d**2, 0, 1))))[..., None]

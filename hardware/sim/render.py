@@ -106,7 +106,7 @@ class RenderResult:
 
 # ----------------------------------------------------------------------------- surfaces
 
-_WORLD_PPM = 1.25
+_WORLD_PPM = 1.0
 _WORLD_ORIGIN = (-450.0, -330.0)
 _WORLD_SIZE = (1500.0, 1060.0)
 
@@ -210,6 +210,25 @@ def world_backdrop(counter: int, tray: int, seed: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+_WORLD_SURFACES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _world_surface(counter: int, tray: int) -> np.ndarray:
+    """One texture per counter and tray kind per process (each ~5 MB, made in ~0.3 s);
+    scene-to-scene variety comes from the light, not from new wood grain."""
+    key = (counter % COUNTERS, tray % TRAYS)
+    if key not in _WORLD_SURFACES:
+        _WORLD_SURFACES[key] = world_backdrop(*key, seed=1000 + 10 * key[0] + key[1])
+    return _WORLD_SURFACES[key]
+
+
+def _remember(cache: dict, key, value, limit: int) -> None:
+    """Insert into a small cache, dropping the oldest entry when full."""
+    if len(cache) >= limit:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
 def _rounded_rect(img, p0, p1, r, color) -> None:
     (x0, y0), (x1, y1) = p0, p1
     cv2.rectangle(img, (x0 + r, y0), (x1 - r, y1), color, -1)
@@ -279,21 +298,21 @@ def hand_sprite(skin: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- renderer
 
-_NOISE_BANKS: dict[tuple[int, int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+_NOISE_SIGMA = 40.0
+_NOISE_BANKS: dict[tuple[int, int, int], list[np.ndarray]] = {}
 
 
-def _noise_bank(width: int, height: int, frames: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Sensor-noise frames as (positive, negative) uint8 parts at sigma 40, shared by
-    every renderer of that size: drawing 2.7 M normals per frame would cost more than
-    the whole render, and cycling a few patterns is invisible to a detector."""
+def _noise_bank(width: int, height: int, frames: int) -> list[np.ndarray]:
+    """Sensor-noise frames (int16, sigma 40) shared by every renderer of that size:
+    drawing 2.7 M normals per frame would cost more than the whole render, and
+    cycling a few patterns (at a random strength) is invisible to a detector."""
     key = (width, height, frames)
     bank = _NOISE_BANKS.get(key)
     if bank is None:
         rng = np.random.default_rng(12345)
-        bank = []
-        for _ in range(frames):
-            n = rng.normal(0, 40, (height, width, 3)).astype(np.float32)
-            bank.append((np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)))
+        bank = [
+            rng.normal(0, _NOISE_SIGMA, (height, width, 3)).astype(np.int16) for _ in range(frames)
+        ]
         _NOISE_BANKS[key] = bank
     return bank
 
@@ -302,7 +321,7 @@ def _noise_bank(width: int, height: int, frames: int) -> list[tuple[np.ndarray, 
 class _Backdrop:
     image: np.ndarray
     light: np.ndarray  # uint8 BGR, 128 = unchanged
-    glare: tuple[int, int, np.ndarray]  # x0, y0, float32 intensity patch
+    glare: tuple[int, int, np.ndarray]  # x0, y0, uint8 intensity patch
 
 
 class TrayRenderer:
@@ -314,6 +333,7 @@ class TrayRenderer:
         top_scale = camera.px_per_mm(120.0)
         self.products: dict[str, ProductArt] = art.at_scale(top_scale * 1.3)
         self._backdrops: dict[tuple, _Backdrop] = {}
+        self._surfaces: dict[tuple, np.ndarray] = {}
         self._hands: dict[int, np.ndarray] = {}
         self._h0 = camera.plane_homography(0.0)
         self._h0_quarter = np.diag([0.25, 0.25, 1.0]) @ self._h0
@@ -324,25 +344,35 @@ class TrayRenderer:
     # -- the parts that depend only on the look -------------------------------------
 
     def backdrop(self, look: SceneLook) -> _Backdrop:
-        key = (look.counter, look.tray, look.seed % 4, look.light_dir_deg, look.exposure, look.warmth,
-               look.vignette, look.gradient, look.glare_xy, look.glare_size)  # fmt: skip
+        """The empty counter and tray under this look's light (cached, a few at a time)."""
+        key = (
+            look.counter,
+            look.tray,
+            look.light_dir_deg,
+            look.exposure,
+            look.warmth,
+            look.vignette,
+            look.gradient,
+            look.glare_xy,
+            look.glare_size,
+            look.glare_strength,
+        )
         bd = self._backdrops.get(key)
-        if bd is not None:
-            return bd
-        cam = self.camera
-        tex_key = (look.counter, look.tray, look.seed % 4)
-        tex = self._backdrops.get(tex_key)
-        if tex is None:
-            world = world_backdrop(look.counter, look.tray, seed=1000 + look.seed % 4)
-            H = self._h0 @ np.linalg.inv(_world_to_tex())
-            img = cv2.warpPerspective(world, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR,
-                                      borderMode=cv2.BORDER_REFLECT)  # fmt: skip
-            tex = _Backdrop(img, None, None)  # type: ignore[arg-type]
-            if len(self._backdrops) > 64:
-                self._backdrops.clear()
-            self._backdrops[tex_key] = tex
-        bd = _Backdrop(tex.image, self._light_map(look), self._glare_patch(look))
-        self._backdrops[key] = bd
+        if bd is None:
+            tex_key = (look.counter, look.tray)
+            img = self._surfaces.get(tex_key)
+            if img is None:
+                H = self._h0 @ np.linalg.inv(_world_to_tex())
+                img = cv2.warpPerspective(
+                    _world_surface(look.counter, look.tray),
+                    H,
+                    (self.camera.width, self.camera.height),
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REFLECT,
+                )
+                _remember(self._surfaces, tex_key, img, 6)
+            bd = _Backdrop(img, self._light_map(look), self._glare_patch(look))
+            _remember(self._backdrops, key, bd, 4)
         return bd
 
     def _light_map(self, look: SceneLook) -> np.ndarray:
@@ -369,7 +399,7 @@ class TrayRenderer:
         yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         d2 = ((xx - cx) / r) ** 2 + ((yy - cy) / (r * 0.6)) ** 2
         blob = np.exp(-d2 * 1.5) * look.glare_strength * 255
-        return x0, y0, blob.astype(np.float32)
+        return x0, y0, np.clip(blob, 0, 255).astype(np.uint8)
 
     # -- one picture --------------------------------------------------------------------
 
@@ -381,7 +411,10 @@ class TrayRenderer:
         exposure_s: float = 1 / 60,
         jitter_px: float = 0.0,
         noise: bool = True,
+        measure: bool = True,
     ) -> RenderResult:
+        """Draw `snap`. `measure=False` skips the label measurements (a live camera
+        needs only the picture)."""
         cam = self.camera
         bd = self.backdrop(look)
         frame = bd.image.copy()
@@ -405,18 +438,25 @@ class TrayRenderer:
             self._draw_hand(frame, id_map, snap.hand, snap.hand_velocity_mm_s, exposure_s)
         # light: one saturating multiply; 128 in the map means "as drawn"
         frame = cv2.multiply(frame, bd.light, scale=1 / 128)
+        # lamp glare: strong on shiny film and cans, faint on cardboard and skin
         gx, gy, blob = bd.glare
         gh, gw = blob.shape
         roi = frame[gy : gy + gh, gx : gx + gw]
-        add = blob * gloss[id_map[gy : gy + gh, gx : gx + gw]]
-        roi[:] = np.clip(roi + add[..., None], 0, 255).astype(np.uint8)
+        shine = (gloss * 255).astype(np.uint8)[id_map[gy : gy + gh, gx : gx + gw]]
+        add = cv2.multiply(blob, shine, scale=1 / 255)
+        roi[:] = cv2.add(roi, cv2.merge([add, add, add]))
         if look.blur_sigma > 0.2:
-            frame = cv2.GaussianBlur(frame, (0, 0), look.blur_sigma)
+            frame = cv2.GaussianBlur(
+                frame, (3, 3) if look.blur_sigma < 0.8 else (5, 5), look.blur_sigma
+            )
         if noise and look.noise_sigma > 0:
-            pos, neg = self._noise[int(rng.integers(len(self._noise)))]
-            k = look.noise_sigma / 40
-            frame = cv2.subtract(cv2.add(frame, cv2.multiply(pos, k)), cv2.multiply(neg, k))
-        counts = np.bincount(id_map.ravel(), minlength=256)
+            grain = self._noise[int(rng.integers(len(self._noise)))]
+            frame = cv2.addWeighted(
+                frame, 1.0, grain, look.noise_sigma / _NOISE_SIGMA, 0.0, dtype=cv2.CV_8U
+            )
+        if not measure:
+            return RenderResult(frame, (), id_map)
+        counts = cv2.calcHist([id_map], [0], None, [256], [0, 256]).ravel().astype(int)
         items = []
         for view, idx, full_px, full_box in renders:
             vis_px = int(counts[idx])
@@ -470,12 +510,12 @@ class TrayRenderer:
         item = view.item
         pa = self.products[item.sku]
         shape = pa.product.shape
-        w, l = item.footprint_mm
+        w, ln = item.footprint_mm
         if (shape in ("can", "cup") and item.face != "side") or shape == "produce":
             t = np.linspace(0, 2 * math.pi, n, endpoint=False)
-            pts = np.stack([np.cos(t) * w / 2, np.sin(t) * l / 2], 1)
+            pts = np.stack([np.cos(t) * w / 2, np.sin(t) * ln / 2], 1)
         else:
-            pts = np.array([[-w / 2, -l / 2], [w / 2, -l / 2], [w / 2, l / 2], [-w / 2, l / 2]])
+            pts = np.array([[-w / 2, -ln / 2], [w / 2, -ln / 2], [w / 2, ln / 2], [-w / 2, ln / 2]])
         th = math.radians(-view.pose.angle_deg)
         c, s = math.cos(th), math.sin(th)
         rot = np.array([[c, -s], [s, c]])
@@ -509,7 +549,7 @@ class TrayRenderer:
         blur_s = max(1.0, cam.width / 4 / 90)
         shade = 1 - look.shadow_strength * cv2.GaussianBlur(soft, (0, 0), blur_s * 2.2)
         # ambient occlusion where an item meets the tray
-        shade -= 0.3 * cv2.GaussianBlur(contact, (0, 0), blur_s * 0.8)
+        shade -= 0.7 * look.shadow_strength * cv2.GaussianBlur(contact, (0, 0), blur_s * 0.8)
         shade = np.clip(shade * 255, 0, 255).astype(np.uint8)
         shade = cv2.resize(shade, (cam.width, cam.height), interpolation=cv2.INTER_LINEAR)
         cv2.multiply(frame, cv2.merge([shade, shade, shade]), frame, scale=1 / 255)
@@ -554,8 +594,14 @@ class TrayRenderer:
         for quad, color in walls:
             q = ((quad - [x0c, y0c]) * 16).astype(np.int32)
             cv2.fillConvexPoly(patch, q, (*color, 255), cv2.LINE_AA, shift=4)
-        warped = cv2.warpPerspective(fa.image, shift @ H_face, (rw, rh), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
+        warped = cv2.warpPerspective(
+            fa.image,
+            shift @ H_face,
+            (rw, rh),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0, 0),
+        )
         if walls:
             # walls are opaque, so straight and premultiplied colour agree inside them
             _composite(patch, warped, keep_alpha=True)
@@ -632,17 +678,26 @@ class TrayRenderer:
         local = np.array([[1 / _HAND_PPM, 0, 0], [0, 1 / _HAND_PPM, -cy / _HAND_PPM], [0, 0, 1]])
         place = np.array([[c, -s, hand.x_mm], [s, c, hand.y_mm], [0, 0, 1]])
         H = self._shake @ cam.plane_homography(hand.height_mm) @ place @ local
-        warped = cv2.warpPerspective(sprite, H, (cam.width, cam.height), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
-        ys, xs = np.nonzero(warped[..., 3])
-        if not len(xs):
-            return
-        x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+        sh, sw = sprite.shape[:2]
+        corners = self._project_pts(np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], float), H)
         blur_len, blur_ang = self._blur(hand.x_mm, hand.y_mm, hand.height_mm, vel, exposure_s)
         m = int(blur_len) + 2
-        x0, y0 = max(0, x0 - m), max(0, y0 - m)
-        x1, y1 = min(cam.width, x1 + m), min(cam.height, y1 + m)
-        patch = warped[y0:y1, x0:x1]
+        x0, y0 = np.floor(corners.min(0)).astype(int) - m
+        x1, y1 = np.ceil(corners.max(0)).astype(int) + m
+        x0, y0 = max(0, x0), max(0, y0)
+        x1, y1 = min(cam.width, x1), min(cam.height, y1)
+        if x1 <= x0 or y1 <= y0:
+            return
+        shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], float)
+        warped = cv2.warpPerspective(
+            sprite,
+            shift @ H,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0, 0),
+        )
+        patch = warped
         if blur_len >= 1.5:
             patch = cv2.filter2D(patch, -1, _line_kernel(blur_len, blur_ang))
         _composite(frame[y0:y1, x0:x1], patch)

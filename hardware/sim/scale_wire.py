@@ -6,6 +6,7 @@ so that a misunderstanding is not simply shared by both ends.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,6 +40,7 @@ class ScaleDevice:
         self.physics = physics
         self.switches = switches
         self._pending = b""
+        self.received: deque[str] = deque(maxlen=64)  # commands seen, newest last
 
     def sample(self) -> Sample:
         s = self.physics.sample()
@@ -52,6 +54,7 @@ class ScaleDevice:
         self._pending += data
         replies = []
         for command in self._split():
+            self.received.append(command)
             reply = self.handle(command)
             if reply:
                 replies.append(reply)

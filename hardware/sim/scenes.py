@@ -246,8 +246,16 @@ def write_set(
         (out / sub).mkdir(parents=True, exist_ok=True)
     classes = {sku: i for i, sku in enumerate(catalog.skus())}
     (out / "classes.txt").write_text("".join(s + "\n" for s in catalog.skus()))
-    job = {"seed": seed, "split": split, "level": level, "out": str(out), "classes": classes,
-           "size": list(size), "catalog": str(catalog_path), "art": str(art_dir)}  # fmt: skip
+    job = {
+        "seed": seed,
+        "split": split,
+        "level": level,
+        "out": str(out),
+        "classes": classes,
+        "size": list(size),
+        "catalog": str(catalog_path),
+        "art": str(art_dir),
+    }
     t0 = time.perf_counter()
     indices = range(start, start + count)
     items = hidden = 0
@@ -257,9 +265,7 @@ def write_set(
     else:
         pool = mp.get_context("fork").Pool(workers, _init_worker, (job,))
         results = pool.imap_unordered(_write_one, indices, chunksize=4)
-    done = 0
-    for _, n, hid in results:
-        done += 1
+    for done, (_, n, hid) in enumerate(results, 1):
         items += n
         hidden += hid
         if done % 100 == 0:
@@ -362,10 +368,22 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.out or args.sheet or args.show):
         ap.error("say what to make: --out DIR, --sheet PATH or --show")
     if args.out:
-        desc = write_set(args.out, args.count, args.seed, args.split, args.level, args.size,
-                         max(1, args.workers), args.catalog, args.art, args.start)  # fmt: skip
-        print(f"{desc['count']} scenes in {desc['seconds']} s ({desc['scenes_per_s']} scenes/s) "
-              f"-> {args.out}")  # fmt: skip
+        desc = write_set(
+            args.out,
+            args.count,
+            args.seed,
+            args.split,
+            args.level,
+            args.size,
+            max(1, args.workers),
+            args.catalog,
+            args.art,
+            args.start,
+        )
+        print(
+            f"{desc['count']} scenes in {desc['seconds']} s ({desc['scenes_per_s']} scenes/s) "
+            f"-> {args.out}"
+        )
     if args.sheet or args.show:
         catalog = load_sim_catalog(args.catalog)
         maker = SceneMaker(catalog, ArtLibrary(catalog, args.art), args.size)

@@ -391,8 +391,15 @@ class VirtualTray:
         skin: int = 0,
     ) -> Hand:
         with self._lock:
-            hand = Hand(x_mm, y_mm, from_angle_deg, 60.0 if not touching else 25.0, touching,
-                        press_g if touching else 0.0, skin)  # fmt: skip
+            hand = Hand(
+                x_mm,
+                y_mm,
+                from_angle_deg,
+                60.0 if not touching else 25.0,
+                touching,
+                press_g if touching else 0.0,
+                skin,
+            )
             self._hand, self._hand_motion = hand, None
             self._emit(HandEntered(hand, self._clock()))
         self._deliver()
