@@ -70,13 +70,18 @@ class DecisionPolicy:
     # (`correct_margin`, its odds over everything else). The look-alike doubt that a
     # correction leaves untouched is then judged like the same doubt in a plain basket.
     demand_margin: float = math.log(199.0)
-    correct_margin: float = math.log(9.0)
-    # Prior that a hidden item lies on the tray unseen: about 1 basket in 100. Its
+    correct_margin: float = math.log(19.0)
+    # Prior that a hidden item lies on the tray unseen: about 1 basket in 50. Its
     # cost is shared among the SKUs that could hide under some box.
-    hidden_prior: float = 0.01
+    hidden_prior: float = 0.02
     hidden_repeat_cost: float = math.log(5.0)  # a second hidden copy of the same SKU
     # Same SKU as the box it hides under (two chocolate bars stacked): more likely.
     stacked_bonus: float = math.log(4.0)
+    # Calibration of the detector's scores (fitted on validation scenes, never on the
+    # test set): a swap to a candidate costs sharpness x log(score ratio). Sigmoid class
+    # scores are not probabilities; a detector whose second choice is rarely right
+    # earns a sharpness above 1.
+    vision_sharpness: float = 1.5
     # A look-alike of the top class that the detector did not list gets this score.
     # (The vision pipeline lists candidates down to 0.01, so an unlisted one is below.)
     lookalike_floor: float = 0.005
@@ -287,8 +292,9 @@ class DecisionEngine:
         chosen = best.best
         plain = result.plain
         others = [o.cost - best.cost for o in result.outcomes[1:]]
-        odds = -math.log(sum(math.exp(-d) for d in others)) if others else math.inf
-        posterior = 1.0 / (1.0 + sum(math.exp(-d) for d in others))
+        rest = math.fsum(math.exp(-d) for d in others)  # may underflow to 0: then sure
+        odds = -math.log(rest) if rest > 0 else math.inf
+        posterior = 1.0 / (1.0 + rest)
         plain_key = receipt_key(plain.counts, self._loose)
         common = {
             "measured_g": measured,
@@ -390,7 +396,7 @@ class DecisionEngine:
         for sku, s in cands.items():
             if sku == top_sku:
                 continue
-            cost = math.log(top / s)
+            cost = p.vision_sharpness * math.log(top / s)
             if sku in known:
                 cost -= p.known_boost
             alts.append(Edit(EditKind.SWAP, i, sku, max(cost, 0.0)))

@@ -1,0 +1,1 @@
+"""Evaluations that measure the kiosk end to end (fusion of vision and weight)."""

@@ -1,0 +1,541 @@
+"""`kiosk eval --fusion`: checkout accuracy of vision alone and of vision + weight.
+
+Two sources of detector output, always labelled in the report:
+
+- ``simulated``: the detector is replaced by a documented, seeded confusion model
+  (`ConfusionModel`) applied to the true contents of each scene: look-alike swaps at a
+  rate, other-class swaps, missed items (more when occluded), false detections. This
+  measures the *engine's logic* against a stated error model; it says nothing about a
+  real camera. The scenes come from the in-process sampler (`sample_scenes`: tray
+  layouts, true item weights drawn like the simulator's, a hidden item under another
+  at the "hidden" level) or from a scene set's manifests (``--scene-dir``).
+- ``detector``: the trained model runs on the rendered images of a scene set
+  (``--scene-dir`` plus ``--detector``), through the vision pipeline's own
+  pre/post-processing.
+
+The scale reading is simulated in both: the true weights from the scene, plus noise,
+zero drift and span error, rounded to the scale's division (`ScaleSim`).
+
+Metrics (the receipt is packaged SKU counts plus the set of loose produce SKUs; the
+produce is priced by weight, so its number of pieces is not on the receipt):
+
+- cacc_vision: the detector's top class per box, as the receipt.
+- cacc_fused: receipts not charged wrong: confirmed or corrected and exactly right,
+  or handed to a person (ask, staff), who sees the concrete request; the share that
+  *ended* in a question is reported as ask_rate/staff_rate, and cacc_fused_first_pass
+  counts only the receipts the engine accepted and got right.
+- false_alarm_rate: baskets with nothing hidden that vision read exactly right but the
+  engine did not simply confirm.
+- hidden_item_catch_rate: baskets with an extra item (>= 20 g) hidden from the camera
+  that the engine did not accept with a wrong receipt.
+- auto_correct_precision: corrected receipts that were exactly right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.catalog_file import DEMO_CATALOG, load_catalog
+from kiosk.domain.catalog import Catalog, Product
+from kiosk.domain.checkout import Verdict
+from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
+from kiosk.domain.tray_view import Candidate, SeenItem, TrayView
+
+TRAY_MM = (600.0, 400.0)
+PX_PER_MM = 2.0
+FRAME = (int(TRAY_MM[0] * PX_PER_MM), int(TRAY_MM[1] * PX_PER_MM))
+HIDDEN_MIN_G = 20.0
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class SimItem:
+    sku: str
+    weight_g: float
+    box: Box  # frame pixels
+    hidden: bool = False
+    occluded: float = 0.0  # share of its box covered by other items
+
+
+@dataclass(frozen=True, slots=True)
+class SimScene:
+    scene_id: str
+    level: str
+    items: tuple[SimItem, ...]
+    known: Mapping[str, int] = field(default_factory=dict)  # scanned before settling
+    frame_size: tuple[int, int] = FRAME
+
+
+# ---- scenes ---------------------------------------------------------------------
+
+LEVELS = {  # level: (share of scenes, item count range, gap mm (negative: overlap))
+    "easy": (0.25, (1, 3), 20.0),
+    "medium": (0.25, (4, 6), 2.0),
+    "hard": (0.20, (7, 10), -25.0),
+    "hidden": (0.15, (2, 7), 2.0),
+    "produce": (0.10, (1, 4), 2.0),
+    "scanned": (0.05, (3, 6), 2.0),
+}
+
+
+def _footprint(p: Product, rng: np.random.Generator) -> tuple[float, float]:
+    w, length = float(p.size_mm[0]), float(p.size_mm[1])
+    return (w, length) if rng.random() < 0.5 else (length, w)
+
+
+def _overlap_area(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def _place(
+    fp: tuple[float, float], placed: list[Box], gap_mm: float, rng: np.random.Generator
+) -> Box | None:
+    """A random spot on the tray; negative gaps allow that much overlap (mm)."""
+    w, h = fp[0] * PX_PER_MM, fp[1] * PX_PER_MM
+    if w > FRAME[0] or h > FRAME[1]:
+        return None
+    for _ in range(200):
+        x = rng.uniform(0, FRAME[0] - w)
+        y = rng.uniform(0, FRAME[1] - h)
+        box = (x, y, x + w, y + h)
+        g = gap_mm * PX_PER_MM
+        ok = True
+        for other in placed:
+            if g >= 0:
+                grown = (other[0] - g, other[1] - g, other[2] + g, other[3] + g)
+                if _overlap_area(box, grown) > 0:
+                    ok = False
+                    break
+            else:
+                # overlap allowed up to -gap on each axis and 35 % of the smaller box
+                ov = _overlap_area(box, other)
+                smaller = min(w * h, (other[2] - other[0]) * (other[3] - other[1]))
+                if ov > 0.35 * smaller or _axis_overlap(box, other) > -g:
+                    ok = False
+                    break
+        if ok:
+            return box
+    return None
+
+
+def _axis_overlap(a: Box, b: Box) -> float:
+    ox = min(a[2], b[2]) - max(a[0], b[0])
+    oy = min(a[3], b[3]) - max(a[1], b[1])
+    return min(ox, oy) if ox > 0 and oy > 0 else 0.0
+
+
+def _weight(p: Product, rng: np.random.Generator) -> float:
+    # as hardware.sim.tray.draw_weight: normal, clipped at 3 sd, kept physical
+    w = p.weight_g + float(np.clip(rng.normal(), -3, 3)) * p.weight_sd_g
+    return round(max(w, 0.4 * p.weight_g), 1)
+
+
+def sample_scenes(catalog: Catalog, n: int, seed: int) -> list[SimScene]:
+    """`n` tray scenes, reproducible from `seed` (the levels in `LEVELS`)."""
+    rng = np.random.default_rng(seed)
+    packaged = [p for p in catalog if not p.sold_by_weight]
+    loose = [p for p in catalog if p.sold_by_weight]
+    families: dict[str, list[Product]] = {}
+    for p in packaged:
+        if p.family:
+            families.setdefault(p.family, []).append(p)
+    names = list(LEVELS)
+    shares = np.array([LEVELS[k][0] for k in names])
+    scenes = []
+    for s in range(n):
+        level = names[int(rng.choice(len(names), p=shares / shares.sum()))]
+        _, (lo, hi), gap = LEVELS[level]
+        count = int(rng.integers(lo, hi + 1))
+        chosen: list[Product] = []
+        if level == "produce":
+            fruit = loose[int(rng.integers(len(loose)))]
+            chosen += [fruit] * count
+            chosen += [
+                packaged[int(i)] for i in rng.integers(len(packaged), size=rng.integers(0, 4))
+            ]
+        else:
+            for _ in range(count):
+                if level == "hard" and families and rng.random() < 0.5:
+                    fam = list(families.values())[int(rng.integers(len(families)))]
+                    chosen.append(fam[int(rng.integers(len(fam)))])
+                else:
+                    chosen.append(packaged[int(rng.integers(len(packaged)))])
+        placed: list[Box] = []
+        items: list[SimItem] = []
+        for p in chosen:
+            box = _place(_footprint(p, rng), placed, gap, rng)
+            if box is None:
+                continue
+            placed.append(box)
+            items.append(SimItem(p.sku, _weight(p, rng), box))
+        if not items:
+            continue
+        # occlusion: later items lie on top of earlier ones
+        final = []
+        for i, it in enumerate(items):
+            area = (it.box[2] - it.box[0]) * (it.box[3] - it.box[1])
+            cover = sum(_overlap_area(it.box, o.box) for o in items[i + 1 :])
+            final.append(SimItem(it.sku, it.weight_g, it.box, False, min(cover / area, 1.0)))
+        if level == "hidden":
+            extra = _hidden_item(final, packaged, rng)
+            if extra is not None:
+                final.insert(0, extra)
+        known: dict[str, int] = {}
+        if level == "scanned":
+            visible = [it for it in final if not it.hidden]
+            pick = visible[int(rng.integers(len(visible)))]
+            known[pick.sku] = 1
+        scenes.append(SimScene(f"sim-{seed}-{s:05d}", level, tuple(final), known))
+    return scenes
+
+
+def _hidden_item(
+    items: list[SimItem], packaged: list[Product], rng: np.random.Generator
+) -> SimItem | None:
+    """An extra item of >= 20 g lying fully under one of the visible items."""
+    for _ in range(50):
+        cover = items[int(rng.integers(len(items)))]
+        cw, ch = cover.box[2] - cover.box[0], cover.box[3] - cover.box[1]
+        fits = [
+            p
+            for p in packaged
+            if p.weight_g >= HIDDEN_MIN_G
+            and sorted(p.size_mm[:2])[0] * PX_PER_MM <= min(cw, ch)
+            and sorted(p.size_mm[:2])[1] * PX_PER_MM <= max(cw, ch)
+        ]
+        if not fits:
+            continue
+        p = fits[int(rng.integers(len(fits)))]
+        a, b = sorted(p.size_mm[:2])
+        w, h = (a, b) if cw <= ch else (b, a)
+        w, h = w * PX_PER_MM, h * PX_PER_MM
+        x = cover.box[0] + rng.uniform(0, cw - w)
+        y = cover.box[1] + rng.uniform(0, ch - h)
+        return SimItem(p.sku, _weight(p, rng), (x, y, x + w, y + h), hidden=True, occluded=1.0)
+    return None
+
+
+def scenes_from_manifests(root: Path, limit: int | None = None) -> list[SimScene]:
+    """Scenes of a generated set (`python -m hardware.sim.scenes ... --out DIR`)."""
+    paths = sorted((root / "manifests").glob("*.json"))[:limit]
+    scenes = []
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        size = doc.get("image_size") or doc.get("frame_size") or [FRAME[0], FRAME[1]]
+        fw, fh = float(size[0]), float(size[1])
+        items = []
+        for it in doc.get("items", []):
+            box = it.get("box") or it.get("box_xyxy") or [0, 0, 0, 0]
+            box = [float(v) for v in box]
+            if max(box) <= 1.0:  # normalised
+                box = [box[0] * fw, box[1] * fh, box[2] * fw, box[3] * fh]
+            items.append(
+                SimItem(
+                    sku=str(it["sku"]),
+                    weight_g=float(it.get("weight_g", 0.0)),
+                    box=(box[0], box[1], box[2], box[3]),
+                    hidden=bool(it.get("hidden", False)),
+                    occluded=float(it.get("occluded", it.get("occlusion", 0.0)) or 0.0),
+                )
+            )
+        scenes.append(
+            SimScene(
+                str(doc.get("id", path.stem)),
+                str(doc.get("level", "")),
+                tuple(items),
+                frame_size=(int(fw), int(fh)),
+            )
+        )
+    return scenes
+
+
+# ---- the simulated detector --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfusionModel:
+    """How the simulated detector errs, per visible item (rates are probabilities)."""
+
+    miss: float = 0.002  # a clearly visible item not detected
+    miss_per_occlusion: float = 0.10  # + this x the share of the item covered
+    lookalike_swap: float = 0.02  # top class is a look-alike (same family)
+    lookalike_per_occlusion: float = 0.05
+    confident_share: float = 0.10  # of look-alike swaps: the true class far behind
+    other_swap: float = 0.003  # top class is an unrelated SKU
+    false_per_scene: float = 0.03  # mean number of false detections per scene (Poisson)
+    frames: int = 5
+    topk: int = 3
+    min_score: float = 0.01  # the pipeline's candidate_min_score
+
+    def view(self, scene: SimScene, catalog: Catalog, rng: np.random.Generator) -> TrayView:
+        seen: list[SeenItem] = []
+        for it in scene.items:
+            if it.hidden:
+                continue
+            if rng.random() < self.miss + self.miss_per_occlusion * it.occluded:
+                continue
+            seen.append(self._detect(it, catalog, rng))
+        for _ in range(int(rng.poisson(self.false_per_scene))):
+            seen.append(self._false_box(scene, catalog, rng))
+        return TrayView(tuple(seen), scene.frame_size, self.frames, 0.0, "simulated")
+
+    def _detect(self, it: SimItem, catalog: Catalog, rng: np.random.Generator) -> SeenItem:
+        product = catalog.get(it.sku)
+        family = [p.sku for p in catalog.family(it.sku) if p.sku != it.sku]
+        u = rng.random()
+        p_look = (self.lookalike_swap + self.lookalike_per_occlusion * it.occluded) * bool(family)
+        scores: dict[str, float] = {}
+        if u < p_look:
+            wrong = family[int(rng.integers(len(family)))]
+            if rng.random() < self.confident_share:
+                top = rng.uniform(0.7, 0.95)
+                scores[wrong] = top
+                scores[it.sku] = top / rng.uniform(8.0, 40.0)
+            else:
+                top = rng.uniform(0.4, 0.8)
+                scores[wrong] = top
+                scores[it.sku] = top / rng.uniform(1.05, 4.0)
+        elif u < p_look + self.other_swap:
+            others = [p.sku for p in catalog if p.sku != it.sku and p.sku not in family]
+            wrong = others[int(rng.integers(len(others)))]
+            top = rng.uniform(0.35, 0.7)
+            scores[wrong] = top
+            scores[it.sku] = top / rng.uniform(1.2, 3.0)
+        else:
+            top = rng.uniform(0.7, 0.98)
+            scores[it.sku] = top
+        for sku in family:
+            scores.setdefault(sku, top / rng.uniform(10.0, 200.0))
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        cands = tuple(Candidate(s, float(v)) for s, v in ranked[: self.topk] if v >= self.min_score)
+        del product
+        votes = self.frames if rng.random() < 0.9 else self.frames - 1
+        return SeenItem(_jitter(it.box, rng), cands, votes)
+
+    def _false_box(self, scene: SimScene, catalog: Catalog, rng: np.random.Generator) -> SeenItem:
+        skus = catalog.skus
+        sku = skus[int(rng.integers(len(skus)))]
+        p = catalog.get(sku)
+        w, h = p.size_mm[0] * PX_PER_MM, p.size_mm[1] * PX_PER_MM
+        fw, fh = scene.frame_size
+        x, y = rng.uniform(0, max(fw - w, 1)), rng.uniform(0, max(fh - h, 1))
+        score = rng.uniform(0.25, 0.6)
+        votes = int(rng.integers(2, self.frames + 1))
+        return SeenItem((x, y, x + w, y + h), (Candidate(sku, float(score)),), votes)
+
+
+def _jitter(box: Box, rng: np.random.Generator) -> Box:
+    w, h = box[2] - box[0], box[3] - box[1]
+    dx, dy = rng.normal(0, 2.0, 2)
+    sw, sh = 1 + rng.normal(0, 0.03, 2)
+    cx, cy = (box[0] + box[2]) / 2 + dx, (box[1] + box[3]) / 2 + dy
+    return (cx - w * sw / 2, cy - h * sh / 2, cx + w * sw / 2, cy + h * sh / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleSim:
+    """A stable reading of the true load: noise, zero drift, span error, the division."""
+
+    resolution_g: float = 2.0
+    noise_sd_g: float = 1.0
+    zero_drift_g: float = 1.5  # uniform +-
+    span_sd: float = 0.0003
+
+    def read(self, true_g: float, rng: np.random.Generator) -> Decimal:
+        g = true_g * (1 + rng.normal(0, self.span_sd))
+        g += rng.normal(0, self.noise_sd_g) + rng.uniform(-self.zero_drift_g, self.zero_drift_g)
+        steps = Decimal(repr(g / self.resolution_g)).quantize(Decimal(1), ROUND_HALF_EVEN)
+        return steps * Decimal(repr(self.resolution_g))
+
+
+# ---- scoring ---------------------------------------------------------------------
+
+
+def receipt(counts: Mapping[str, int], catalog: Catalog, loose: Sequence[str] = ()) -> tuple:
+    pack = tuple(
+        sorted(
+            (s, n)
+            for s, n in counts.items()
+            if n > 0 and s in catalog and not catalog.get(s).sold_by_weight
+        )
+    )
+    fruit = {
+        s for s, n in counts.items() if n > 0 and s in catalog and catalog.get(s).sold_by_weight
+    }
+    return pack, tuple(sorted(fruit | set(loose)))
+
+
+def evaluate(
+    scenes: Sequence[SimScene],
+    views: Sequence[TrayView],
+    catalog: Catalog,
+    engine: DecisionEngine,
+    scale: ScaleSim,
+    seed: int,
+) -> dict:
+    rng = np.random.default_rng(seed + 7_000_003)
+    by_level: dict[str, Counter] = {}
+    tot: Counter = Counter()
+    latencies = []
+    examples: list[dict] = []
+    for scene, view in zip(scenes, views, strict=True):
+        truth = receipt(Counter(it.sku for it in scene.items), catalog)
+        vision_counts: Counter[str] = Counter()
+        for item in view.items:
+            if item.candidates:
+                vision_counts[item.candidates[0].sku] += 1
+        for sku, n in scene.known.items():
+            vision_counts[sku] = max(vision_counts[sku], n)
+        vision_ok = receipt(vision_counts, catalog) == truth
+        weight = scale.read(sum(it.weight_g for it in scene.items), rng)
+        t0 = time.perf_counter()
+        d = engine.decide(view, weight, scene.known)
+        latencies.append(time.perf_counter() - t0)
+        fused = receipt(d.counts, catalog, [s for s, _ in d.weighed])
+        accepted = d.verdict in (Verdict.CONFIRMED, Verdict.CORRECTED)
+        right = accepted and fused == truth
+        hidden = any(it.hidden and it.weight_g >= HIDDEN_MIN_G for it in scene.items)
+        c = by_level.setdefault(scene.level or "?", Counter())
+        for bucket in (c, tot):
+            bucket["scenes"] += 1
+            bucket[d.verdict.value] += 1
+            bucket["vision_right"] += vision_ok
+            bucket["fused_right_first_pass"] += right
+            bucket["fused_not_wrong"] += right or not accepted
+            bucket["wrong_accepted"] += accepted and not right
+            if not hidden and vision_ok:
+                bucket["honest_seen_right"] += 1
+                bucket["false_alarm"] += d.verdict is not Verdict.CONFIRMED
+                if d.verdict is not Verdict.CONFIRMED:
+                    bucket["false_alarm:" + d.reason] += 1
+            if hidden:
+                bucket["hidden"] += 1
+                bucket["hidden_caught"] += not (accepted and not right)
+            if d.verdict is Verdict.CORRECTED:
+                bucket["corrected_right"] += right
+        if accepted and not right and len(examples) < 12:
+            examples.append(
+                {
+                    "scene": scene.scene_id,
+                    "level": scene.level,
+                    "truth": dict(truth[0]),
+                    "loose": list(truth[1]),
+                    "decision": d.explain() | {"considered": None},
+                }
+            )
+    lat = np.array(latencies) * 1000 if latencies else np.zeros(1)
+    report = _rates(tot)
+    report["by_level"] = {
+        k: _rates(v) | {"scenes": v["scenes"]} for k, v in sorted(by_level.items())
+    }
+    report["decide_ms"] = {
+        "p50": round(float(np.percentile(lat, 50)), 2),
+        "p95": round(float(np.percentile(lat, 95)), 2),
+        "max": round(float(lat.max()), 2),
+    }
+    report["wrong_examples"] = examples
+    return report
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def _rates(c: Counter) -> dict:
+    n = c["scenes"]
+    return {
+        "scenes": n,
+        "cacc_vision": _ratio(c["vision_right"], n),
+        "cacc_fused": _ratio(c["fused_not_wrong"], n),
+        "cacc_fused_first_pass": _ratio(c["fused_right_first_pass"], n),
+        "wrong_accept_rate": _ratio(c["wrong_accepted"], n),
+        "false_alarm_rate": _ratio(c["false_alarm"], c["honest_seen_right"]),
+        "hidden_item_catch_rate": _ratio(c["hidden_caught"], c["hidden"]),
+        "auto_correct_precision": _ratio(c["corrected_right"], c["corrected"]),
+        "outcomes": {v.value: c[v.value] for v in Verdict},
+        "false_alarm_reasons": {
+            k.split(":", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("false_alarm:")
+        },
+        "hidden_scenes": c["hidden"],
+        "honest_seen_right_scenes": c["honest_seen_right"],
+    }
+
+
+# ---- command line ----------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="kiosk eval --fusion", description=__doc__.split("\n")[0])
+    ap.add_argument("--scenes", type=int, default=2000, help="number of scenes")
+    ap.add_argument("--seed", type=int, default=1, help="seed of scenes, detector errors, scale")
+    ap.add_argument("--catalog", type=Path, default=DEMO_CATALOG)
+    ap.add_argument(
+        "--scene-dir",
+        type=Path,
+        default=None,
+        help="a generated scene set (manifests/*.json) instead of the in-process sampler",
+    )
+    ap.add_argument(
+        "--detector",
+        default="simulated",
+        help="'simulated' (the confusion model) or a model directory to run on the images",
+    )
+    ap.add_argument("--resolution", type=float, default=2.0, help="scale division, g")
+    ap.add_argument("--noise", type=float, default=1.0, help="scale noise sd, g")
+    ap.add_argument("--json", action="store_true", help="print JSON only")
+    ap.add_argument("--examples", action="store_true", help="include wrong receipts in the JSON")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    catalog = load_catalog(args.catalog)
+    spec = ScaleSpec(resolution_g=args.resolution, noise_sd_g=args.noise)
+    engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), DecisionPolicy())
+    scale = ScaleSim(resolution_g=args.resolution, noise_sd_g=args.noise)
+    if args.scene_dir is not None:
+        scenes = scenes_from_manifests(args.scene_dir, args.scenes)
+    else:
+        scenes = sample_scenes(catalog, args.scenes, args.seed)
+    if args.detector == "simulated":
+        confusion = ConfusionModel()
+        rng = np.random.default_rng(args.seed + 1_000_003)
+        views = [confusion.view(s, catalog, rng) for s in scenes]
+        source = {"detector": "simulated", "confusion_model": asdict(confusion)}
+    else:
+        from kiosk.evaluation.detector_views import detector_views
+
+        views, source = detector_views(args.detector, args.scene_dir, scenes, catalog)
+    t0 = time.perf_counter()
+    report = evaluate(scenes, views, catalog, engine, scale, args.seed)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["source"] = source | {
+        "scenes_from": str(args.scene_dir) if args.scene_dir else "sampler",
+        "seed": args.seed,
+        "scale": asdict(scale),
+        "catalog": catalog.version,
+    }
+    if not args.examples:
+        report.pop("wrong_examples")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

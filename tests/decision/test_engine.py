@@ -1,0 +1,290 @@
+import json
+from decimal import Decimal
+
+import pytest
+
+from kiosk.domain.basket import Basket, LineSource
+from kiosk.domain.checkout import (
+    AssistReason,
+    Checkout,
+    Checkouts,
+    Phase,
+    TraySettled,
+    Verdict,
+)
+from kiosk.domain.decision import (
+    DecisionEngine,
+    DecisionPolicy,
+    ItemWeight,
+    RequestKind,
+    ScaleSpec,
+    StaffReason,
+    WeightModel,
+    known_items,
+)
+from kiosk.domain.decision.produce import loose_price
+from tests.decision.trays import nominal, row, seen, tray
+
+
+@pytest.fixture(scope="module")
+def engine(catalog):
+    return DecisionEngine(catalog, WeightModel.from_catalog(catalog))
+
+
+def kinds(d):
+    return [r.kind for r in d.requests]
+
+
+# ---- the main verdicts ----------------------------------------------------------
+
+
+def test_honest_basket_is_confirmed(engine, catalog):
+    skus = ["cola-classic-330", "chips-original-70", "milk-pure-250"]
+    d = engine.decide(row(catalog, skus), nominal(catalog, skus, 1.0))
+    assert d.verdict is Verdict.CONFIRMED
+    assert dict(d.counts) == {s: 1 for s in skus}
+    assert not d.hard_case
+    out = d.to_outcome()
+    assert out.verdict is Verdict.CONFIRMED and dict(out.counts) == dict(d.counts)
+
+
+def test_lookalike_of_another_weight_is_corrected(engine, catalog):
+    # the camera says spring water, the scale says the smaller IceDew bottle
+    view = tray(
+        seen(catalog, "water-spring-550", 10, 10, 0.7, (("water-icedew-380", 0.2),)),
+        seen(catalog, "milk-pure-250", 400, 10),
+    )
+    d = engine.decide(view, nominal(catalog, ["water-icedew-380", "milk-pure-250"]))
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"water-icedew-380": 1, "milk-pure-250": 1}
+    assert d.hard_case and d.to_outcome().hard_case
+    assert d.chosen is not None and [e.sku for e in d.chosen.edits] == ["water-icedew-380"]
+
+
+def test_same_weight_lookalikes_in_doubt_ask_which_one(engine, catalog):
+    view = tray(
+        seen(catalog, "cola-classic-330", 10, 10, 0.55, (("cola-lemon-330", 0.45),)),
+        seen(catalog, "milk-pure-250", 400, 10),
+    )
+    d = engine.decide(view, nominal(catalog, ["cola-classic-330", "milk-pure-250"]))
+    assert d.verdict is Verdict.ASK
+    (req,) = d.requests
+    assert req.kind is RequestKind.CHOOSE and req.boxes == (0,)
+    assert {s.sku for s in req.skus} == {"cola-classic-330", "cola-lemon-330"}
+    assert "Cola Classic" in d.message() and "Cola Lemon" in d.message()
+    assert "晨光可乐" in d.message("zh")
+
+
+def test_confident_lookalike_of_same_weight_is_confirmed(engine, catalog):
+    # the scale cannot tell them apart and the camera is sure: no question
+    view = tray(seen(catalog, "cola-classic-330", 10, 10, 0.95, (("cola-lemon-330", 0.03),)))
+    d = engine.decide(view, nominal(catalog, ["cola-classic-330"]))
+    assert d.verdict is Verdict.CONFIRMED
+
+
+def test_hidden_item_is_never_confirmed(engine, catalog):
+    # a chocolate bar under the crisps: the scale feels 49 g more than the camera sees
+    skus = ["chips-original-70", "cola-classic-330", "milk-pure-250"]
+    d = engine.decide(row(catalog, skus), nominal(catalog, skus, 49.0))
+    assert d.verdict is Verdict.ASK
+    assert RequestKind.SEPARATE in kinds(d)
+    sep = next(r for r in d.requests if r.kind is RequestKind.SEPARATE)
+    assert 0 in sep.boxes  # the crisps bag is big enough to hide it
+
+
+def test_stacked_duplicate_is_corrected_only_when_allowed(catalog):
+    view = row(catalog, ["juice-orange-1l", "milk-pure-250"], score=0.97)
+    weight = nominal(catalog, ["juice-orange-1l", "juice-orange-1l", "milk-pure-250"])
+    cautious = DecisionEngine(catalog, WeightModel.from_catalog(catalog))
+    assert cautious.decide(view, weight).verdict is Verdict.ASK
+    bold = DecisionEngine(
+        catalog, WeightModel.from_catalog(catalog), DecisionPolicy(auto_add_stacked=True)
+    )
+    d = bold.decide(view, weight)
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"juice-orange-1l": 2, "milk-pure-250": 1}
+
+
+def test_weak_false_detection_is_dropped(engine, catalog):
+    view = tray(
+        seen(catalog, "milk-pure-250", 10, 10),
+        seen(catalog, "yogurt-cup-200", 400, 10),
+        seen(catalog, "peanuts-200", 700, 300, score=0.3, votes=2),
+    )
+    d = engine.decide(view, nominal(catalog, ["milk-pure-250", "yogurt-cup-200"]))
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"milk-pure-250": 1, "yogurt-cup-200": 1}
+
+
+def test_confident_box_the_weight_disowns_asks_about_that_box(engine, catalog):
+    view = tray(seen(catalog, "milk-pure-250", 10, 10), seen(catalog, "juice-orange-1l", 400, 10))
+    d = engine.decide(view, nominal(catalog, ["milk-pure-250"]))
+    assert d.verdict is Verdict.ASK
+    check = [r for r in d.requests if r.kind is RequestKind.CHECK_ITEM]
+    assert check and check[0].boxes == (1,)
+
+
+def test_weight_far_from_everything_calls_staff(engine, catalog):
+    view = row(catalog, ["milk-pure-250"])
+    d = engine.decide(view, Decimal(9000))
+    assert d.verdict is Verdict.STAFF and d.staff_reason is StaffReason.WEIGHT_FAR_OFF
+    assert d.to_outcome().message
+
+
+def test_unresolved_after_attempts_goes_to_staff(engine, catalog):
+    view = tray(seen(catalog, "cola-classic-330", 10, 10, 0.5, (("cola-lemon-330", 0.45),)))
+    w = nominal(catalog, ["cola-classic-330"])
+    assert engine.decide(view, w, attempt=1).verdict is Verdict.ASK
+    d = engine.decide(view, w, attempt=2)
+    assert d.verdict is Verdict.STAFF and d.staff_reason is StaffReason.UNRESOLVED
+    assert d.requests  # staff still see what was asked
+
+
+# ---- bad input --------------------------------------------------------------------
+
+
+def test_scale_offline_calls_staff_and_never_accepts(engine, catalog):
+    view = row(catalog, ["milk-pure-250", "cola-classic-330"])
+    d = engine.decide(view, None)
+    assert d.verdict is Verdict.STAFF and d.staff_reason is StaffReason.SCALE_OFFLINE
+    # staff see what the camera saw
+    assert dict(d.counts) == {"milk-pure-250": 1, "cola-classic-330": 1}
+
+
+@pytest.mark.parametrize(
+    "weight", [Decimal(-40), Decimal("NaN"), Decimal("Infinity"), Decimal(50_000), float("nan")]
+)
+def test_impossible_readings_call_staff(engine, catalog, weight):
+    d = engine.decide(row(catalog, ["milk-pure-250"]), weight)
+    assert d.verdict is Verdict.STAFF and d.staff_reason is StaffReason.SCALE_FAULT
+
+
+def test_small_negative_reading_is_zero_drift(engine, catalog):
+    d = engine.decide(tray(), Decimal(-2))
+    assert d.verdict is Verdict.CONFIRMED and not d.counts
+
+
+def test_sku_without_weight_calls_staff(catalog):
+    items = {p.sku: ItemWeight(p.weight_g, p.weight_sd_g) for p in catalog}
+    del items["milk-pure-250"]
+    engine = DecisionEngine(catalog, WeightModel(items))
+    d = engine.decide(row(catalog, ["milk-pure-250"]), Decimal(262))
+    assert d.verdict is Verdict.STAFF and d.staff_reason is StaffReason.NO_ITEM_WEIGHT
+    # the same when the unweighable SKU was scanned rather than seen
+    d = engine.decide(tray(), Decimal(262), known={"milk-pure-250": 1})
+    assert d.staff_reason is StaffReason.NO_ITEM_WEIGHT
+
+
+def test_unknown_product_asks_for_a_scan(engine, catalog):
+    view = tray(seen(catalog, "milk-pure-250", 10, 10), seen(catalog, "milk-pure-250", 400, 10))
+    strange = view.items[1]
+    view = tray(view.items[0], type(strange)(strange.box, (type(strange.best)("no-such", 0.9),)))
+    d = engine.decide(view, Decimal(500))
+    assert d.verdict is Verdict.ASK
+    assert d.requests[0].kind is RequestKind.SCAN and d.requests[0].boxes == (1,)
+
+
+def test_weight_with_nothing_seen_asks_to_bring_it_into_view(engine):
+    d = engine.decide(tray(), Decimal(345))
+    assert d.verdict is Verdict.ASK and kinds(d) == [RequestKind.BRING_INTO_VIEW]
+
+
+def test_items_seen_on_an_empty_scale(engine, catalog):
+    strong = engine.decide(row(catalog, ["cola-classic-330"]), Decimal(0))
+    assert strong.verdict is Verdict.ASK and kinds(strong) == [RequestKind.PLACE_ON_TRAY]
+    ghost = tray(seen(catalog, "cola-classic-330", 10, 10, score=0.35, votes=2))
+    d = engine.decide(ghost, Decimal(0))
+    assert d.verdict is Verdict.CORRECTED and not d.counts
+
+
+def test_empty_tray_is_confirmed_empty(engine):
+    d = engine.decide(tray(), Decimal(0))
+    assert d.verdict is Verdict.CONFIRMED and not d.counts and not d.weighed
+
+
+# ---- loose produce ------------------------------------------------------------------
+
+
+def test_produce_alone_is_priced_by_its_weight(engine, catalog):
+    view = tray(seen(catalog, "apple-fuji", 10, 10), seen(catalog, "apple-fuji", 300, 10))
+    d = engine.decide(view, Decimal(474))
+    assert d.verdict is Verdict.CONFIRMED
+    assert not d.counts and d.weighed == (("apple-fuji", Decimal(474)),)
+    assert loose_price(catalog, "apple-fuji", Decimal(474)) == 607  # 0.474 kg x 12.80
+
+
+def test_packaged_weights_are_subtracted_before_produce(engine, catalog):
+    view = tray(seen(catalog, "banana", 10, 10), seen(catalog, "cola-classic-330", 400, 10))
+    d = engine.decide(view, Decimal(345 + 190))
+    assert d.verdict is Verdict.CONFIRMED
+    assert dict(d.counts) == {"cola-classic-330": 1}
+    assert d.weighed == (("banana", Decimal(190)),)
+
+
+def test_two_loose_produce_are_weighed_one_at_a_time(engine, catalog):
+    view = tray(seen(catalog, "apple-fuji", 10, 10), seen(catalog, "tomato", 300, 10))
+    d = engine.decide(view, Decimal(380))
+    assert d.verdict is Verdict.ASK
+    (req,) = d.requests
+    assert req.kind is RequestKind.WEIGH_SEPARATELY
+    assert {s.sku for s in req.skus} == {"apple-fuji", "tomato"}
+
+
+# ---- known items (scanned, picked) ---------------------------------------------------
+
+
+def test_scanned_item_out_of_view_counts_its_weight(engine, catalog):
+    view = row(catalog, ["milk-pure-250"])
+    d = engine.decide(view, nominal(catalog, ["milk-pure-250", "gum-mint-40"]), {"gum-mint-40": 1})
+    assert d.verdict is Verdict.CONFIRMED
+    assert dict(d.counts) == {"milk-pure-250": 1, "gum-mint-40": 1}
+
+
+def test_a_manual_pick_resolves_the_lookalike_question(engine, catalog):
+    view = tray(seen(catalog, "cola-classic-330", 10, 10, 0.55, (("cola-lemon-330", 0.45),)))
+    basket = Basket().add_item(catalog.get("cola-lemon-330"), LineSource.MANUAL)
+    known = known_items(basket)
+    d = engine.decide(view, nominal(catalog, ["cola-lemon-330"]), known)
+    assert d.verdict in (Verdict.CONFIRMED, Verdict.CORRECTED)
+    assert dict(d.counts) == {"cola-lemon-330": 1}
+
+
+# ---- into the checkout ------------------------------------------------------------------
+
+
+def test_age_restricted_item_goes_to_the_age_check(engine, catalog):
+    skus = ["beer-seabreeze-500", "peanuts-200"]
+    d = engine.decide(row(catalog, skus), nominal(catalog, skus))
+    assert d.verdict is Verdict.CONFIRMED and d.age_restricted == ("beer-seabreeze-500",)
+    t = Checkouts(catalog).step(Checkout(), TraySettled(1.0, d.to_outcome()))
+    assert t.checkout.phase is Phase.ASSIST
+    assert t.checkout.assist_reason is AssistReason.AGE_CHECK
+
+
+def test_ask_outcome_puts_the_question_on_review(engine, catalog):
+    view = tray(seen(catalog, "cola-classic-330", 10, 10, 0.55, (("cola-lemon-330", 0.45),)))
+    d = engine.decide(view, nominal(catalog, ["cola-classic-330"]))
+    t = Checkouts(catalog).step(Checkout(), TraySettled(1.0, d.to_outcome("zh")))
+    assert t.checkout.phase is Phase.REVIEW
+    assert "还是" in t.checkout.problem and not t.checkout.can_pay
+
+
+def test_explanation_is_json(engine, catalog):
+    skus = ["chips-original-70", "cola-classic-330"]
+    d = engine.decide(row(catalog, skus), nominal(catalog, skus, 60))
+    doc = json.loads(json.dumps(d.explain()))
+    assert doc["verdict"] == d.verdict.value
+    assert doc["considered"] and doc["plain"]["counts"] == {s: 1 for s in skus}
+    assert doc["nodes"] >= len(doc["considered"])
+
+
+def test_coarse_scale_widens_the_tolerance(catalog):
+    skus = ["milk-pure-250", "cola-classic-330"]
+    fine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, ScaleSpec(resolution_g=1)))
+    coarse = DecisionEngine(
+        catalog,
+        WeightModel.from_catalog(catalog, ScaleSpec(resolution_g=10, noise_sd_g=10)),
+    )
+    w = nominal(catalog, skus, 22)
+    assert fine.decide(row(catalog, skus), w).verdict is not Verdict.CONFIRMED
+    assert coarse.decide(row(catalog, skus), w).verdict is Verdict.CONFIRMED
