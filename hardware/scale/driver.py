@@ -141,7 +141,11 @@ class SerialScale:
             self._set_state(ConnectionState.READY, identity.describe(), identity)
             try:
                 self._serve(link)
-            except (LinkLost, _Silent) as exc:
+            except Exception as exc:
+                if not isinstance(exc, LinkLost | _Silent):
+                    # Unforeseen (a driver bug, an odd OS error): the scale must not go
+                    # dark until a restart, so log it and treat it as a lost link.
+                    log.exception("scale loop failed; reconnecting")
                 self.reconnects += 1
                 self._set_state(ConnectionState.ERROR, str(exc))
                 self._fail_pending(str(exc))

@@ -19,6 +19,11 @@ class Framer:
         self._buf = bytearray()
         self.dropped = 0  # bytes thrown away as noise, for diagnostics
 
+    @property
+    def pending(self) -> int:
+        """Bytes of an unfinished frame."""
+        return len(self._buf)
+
     def reset(self) -> None:
         """Forget a partial frame: after a reconnect its beginning belongs to another life."""
         self.dropped += len(self._buf)

@@ -21,6 +21,10 @@ from .protocol import ScaleProtocol
 _READ_SLICE_S = 0.02  # port read timeout: bounds how late a stop request is noticed
 
 
+# termios.error is not an OSError: tcflush on a pulled USB adapter raises it (EIO).
+PORT_ERRORS = (serial.SerialException, OSError, termios.error)
+
+
 class LinkLost(Exception):
     """The port failed (unplugged, closed by the other side, I/O error)."""
 
@@ -42,7 +46,7 @@ def open_port(config: ScaleConfig) -> serial.SerialBase:
             # flock: a second program on the same scale would steal half the replies.
             exclusive=True,
         )
-    except (serial.SerialException, OSError, ValueError, termios.error) as exc:
+    except (*PORT_ERRORS, ValueError) as exc:
         raise LinkLost(f"cannot open {config.url}: {exc}") from exc
 
 
@@ -67,20 +71,20 @@ class ScaleLink:
         return cls(open_port(config), protocol, config)
 
     def close(self) -> None:
-        with contextlib.suppress(serial.SerialException, OSError):  # gone with the cable
+        with contextlib.suppress(*PORT_ERRORS):  # gone with the cable
             self.port.close()
 
     def send(self, command: str) -> None:
         try:
             self.port.write(self.protocol.encode(command))
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise LinkLost(f"write failed: {exc}") from exc
 
     def read_frames(self, sent: str | None = None) -> list[Parsed]:
         """What arrived within one read slice (possibly nothing), parsed."""
         try:
             data = self.port.read(max(1, self.port.in_waiting))
-        except (serial.SerialException, OSError, TypeError) as exc:
+        except (*PORT_ERRORS, TypeError) as exc:
             # TypeError: pyserial on a pty whose other side vanished mid-read.
             raise LinkLost(f"read failed: {exc}") from exc
         parsed = [self.protocol.parse_reply(frame, sent) for frame in self.framer.feed(data)]
@@ -96,7 +100,7 @@ class ScaleLink:
         # for the previous request must not be taken for this one's.
         try:
             self.port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise LinkLost(f"flush failed: {exc}") from exc
         self.framer.reset()
         self.send(command)
@@ -115,10 +119,11 @@ class ScaleLink:
             f"no reply from the scale at {self.config.line_settings} on {self.config.url}"
             f" (protocol {self.protocol.name}, command {command!r})"
         )
-        if self.unreadable or self.framer.dropped:
+        stray = self.framer.dropped + self.framer.pending
+        if self.unreadable or stray:
             message += (
                 f"; received {self.unreadable} unreadable frames and"
-                f" {self.framer.dropped} stray bytes: check the baud rate and parity"
+                f" {stray} stray bytes: check the baud rate and parity"
             )
         return message
 
