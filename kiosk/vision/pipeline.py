@@ -221,8 +221,8 @@ class VisionPipeline:
         t0 = time.perf_counter()
         try:
             image = check_frame(frame.image)
-            motion = self.motion.update(image)
             result = self.detector.detect(image)
+            motion = self.motion.update(result.letterbox.content(result.canvas))
             view = self._vote(motion, result, frame, image.shape[1], image.shape[0])
         except FrameError as err:
             self._note_failure(f"bad frame #{frame.seq}: {err}")

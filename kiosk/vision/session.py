@@ -19,7 +19,7 @@ from kiosk.domain.tray_view import Candidate, SeenItem
 from kiosk.models.profile import ModelProfile
 from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
-from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess
+from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class FrameResult:
     detections: Detections  # boxes in frame pixels
     items: tuple[SeenItem, ...]
     letterbox: Letterbox
+    canvas: np.ndarray  # the letterboxed uint8 image the model saw
     pre_s: float
     run_s: float
     post_s: float
@@ -177,7 +178,7 @@ class Detector:
         """One BGR frame → detections in frame pixels and `SeenItem`s with candidates.
         Raises `FrameError` for an unusable frame, `OutputError` for a broken output."""
         t0 = time.perf_counter()
-        tensor, geo = preprocess(image, self.spec)
+        tensor, geo, canvas = preprocess_with_canvas(image, self.spec)
         t1 = time.perf_counter()
         raw = self.run(tensor)
         t2 = time.perf_counter()
@@ -186,7 +187,7 @@ class Detector:
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
         items = self.seen_items(dets)
         t3 = time.perf_counter()
-        return FrameResult(dets, items, geo, t1 - t0, t2 - t1, t3 - t2)
+        return FrameResult(dets, items, geo, canvas, t1 - t0, t2 - t1, t3 - t2)
 
     def seen_items(self, dets: Detections) -> tuple[SeenItem, ...]:
         labels = self.labels

@@ -54,9 +54,9 @@ class TrayMotion:
         x1, y1, x2, y2 = self.region
         crop = image[int(y1 * h) : max(int(y2 * h), int(y1 * h) + 1),
                      int(x1 * w) : max(int(x2 * w), int(x1 * w) + 1)]  # fmt: skip
-        small = cv2.resize(crop, self.config.size, interpolation=cv2.INTER_AREA)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-        return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
+        grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+        small = cv2.resize(grey, self.config.size, interpolation=cv2.INTER_AREA)
+        return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
 
     def _changed(self, cur: np.ndarray, ref: np.ndarray) -> float:
         gain = (float(ref.mean()) + 1.0) / (float(cur.mean()) + 1.0)

@@ -1,0 +1,168 @@
+"""Publish an exported model into the on-device repository as a new immutable version.
+
+    python -m models.training.ship --run var/train/run1 --version 1 \\
+        [--eval eval.json] [--bench bench.json] [--onnx var/train/run1/model.onnx]
+
+Writes `models/repository/<name>/<version>/{model.onnx, profile.json}`. The profile
+carries everything the kiosk needs to run the model right (input size, colour order,
+normalisation, letterbox, output layout, labels → SKUs, thresholds, checksum) and
+what it is worth (training record, the metrics it reached, measured latency).
+`--update-metrics` rewrites only the metrics/latency of a version not yet committed
+(the model file and checksum cannot change: versions are immutable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import shutil
+from pathlib import Path
+
+from kiosk.models.profile import ModelProfile
+from kiosk.models.repository import DEFAULT_ROOT, PROFILE_FILE, ModelRepository
+from models.training.export import INPUT_NAME, OPSET, OUTPUT_NAME
+from models.training.net import num_anchors
+
+DEFAULT_NAME = "tray-detector"
+
+
+def build_profile(
+    onnx_path: Path,
+    summary: dict,
+    name: str,
+    version: int,
+    precision: str = "fp32",
+    metrics: dict | None = None,
+    latency: dict | None = None,
+    score_threshold: float = 0.35,
+    data: dict | None = None,
+    command: str = "",
+) -> ModelProfile:
+    data_bytes = onnx_path.read_bytes()
+    w, h = summary["input_size"]
+    doc = {
+        "schema": "kiosk.model-profile/1",
+        "name": name,
+        "version": version,
+        "description": (
+            f"TrayNet ({summary.get('recipe', '')}): compact anchor-free detector, plain "
+            "Conv/ReLU, YOLOv8 output layout; trained on simulated tray scenes"
+        ),
+        "file": "model.onnx",
+        "sha256": hashlib.sha256(data_bytes).hexdigest(),
+        "size_bytes": len(data_bytes),
+        "opset": OPSET,
+        "min_onnxruntime": "1.17",
+        "precision": precision,
+        "input": {
+            "name": INPUT_NAME,
+            "width": w,
+            "height": h,
+            "layout": "NCHW",
+            "color": "RGB",
+            "dtype": "float32",
+            "scale": 1.0 / 255.0,
+            "mean": [0.0, 0.0, 0.0],
+            "std": [1.0, 1.0, 1.0],
+            "letterbox": True,
+            "letterbox_fill": 114,
+        },
+        "output": {"name": OUTPUT_NAME, "format": "yolov8", "anchors": num_anchors(w, h)},
+        "labels": summary["labels"],
+        "thresholds": {"score": score_threshold, "iou": 0.5, "cross_class_iou": 0.7, "topk": 3},
+        "training": {
+            "recipe": summary.get("recipe", ""),
+            "command": command,
+            "seed": int(summary.get("args", {}).get("seed", 0)),
+            "data": data or {},
+            "epochs": summary.get("epochs_run"),
+            "wall_time_s": summary.get("train_wall_s"),
+        },
+        "metrics": metrics or {},
+        "latency": latency or {},
+    }
+    return ModelProfile.model_validate(doc)
+
+
+def dataset_record(path: Path) -> dict:
+    desc_path = path / "dataset.json"
+    if not desc_path.exists():
+        return {"path": str(path)}
+    desc = json.loads(desc_path.read_text())
+    keep = (
+        "generator",
+        "count",
+        "first_index",
+        "seed",
+        "split",
+        "level",
+        "size",
+        "catalog_version",
+    )
+    return {k: desc.get(k) for k in keep}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", type=Path, required=True, help="training run directory")
+    ap.add_argument("--onnx", type=Path, help="model file (default RUN/model.onnx)")
+    ap.add_argument("--name", default=DEFAULT_NAME)
+    ap.add_argument("--version", type=int, required=True)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
+    ap.add_argument("--repository", type=Path, default=DEFAULT_ROOT)
+    ap.add_argument("--eval", type=Path, help="`kiosk eval --json` output to record")
+    ap.add_argument("--bench", type=Path, help="`kiosk bench vision --json` output to record")
+    ap.add_argument("--score-threshold", type=float, default=0.35)
+    ap.add_argument("--update-metrics", action="store_true")
+    args = ap.parse_args(argv)
+
+    summary = json.loads((args.run / "summary.json").read_text())
+    run_args = summary.get("args", {})
+    data = {
+        "train": dataset_record(Path(run_args.get("train", ""))),
+        "val": dataset_record(Path(run_args.get("val", ""))),
+    }
+    command = "python -m models.training.train " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in run_args.items()
+    )
+    metrics, latency = {}, {}
+    if args.eval:
+        ev = json.loads(args.eval.read_text())
+        metrics = {k: ev[k] for k in ("cacc", "cacc_by_level", "cacc_visible", "item_precision",
+                                      "item_recall", "map50", "scenes", "score_threshold")
+                   if k in ev}  # fmt: skip
+        metrics["eval_set"] = ev.get("data", "")
+        metrics["validation_best"] = summary.get("best_metrics", {})
+    if args.bench:
+        b = json.loads(args.bench.read_text())
+        latency[b["provider"]] = {
+            "infer_ms_p50": b["infer_ms_p50"],
+            "infer_ms_p95": b["infer_ms_p95"],
+            "machine": f"{b.get('machine', platform.machine())}, 2 cores, camera {b.get('camera')}",
+        }
+    onnx_path = args.onnx or args.run / "model.onnx"
+    profile = build_profile(
+        onnx_path, summary, args.name, args.version, args.precision, metrics, latency,
+        args.score_threshold, data, command,
+    )  # fmt: skip
+    repo = ModelRepository(args.repository)
+    if args.update_metrics:
+        target = args.repository / args.name / str(args.version)
+        old = repo.load(args.name, args.version)
+        if old.profile.sha256 != profile.sha256:
+            raise SystemExit("the model file differs from the published one: publish a new version")
+        (target / PROFILE_FILE).write_text(
+            json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+        )
+        print(f"updated metrics of {args.name}/{args.version}")
+        return 0
+    release = repo.publish(onnx_path, profile)
+    shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
+    print(f"published {release.ref} → {release.directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
