@@ -517,22 +517,31 @@ def _add_highlight(arr, mask, strength: float) -> np.ndarray:
 
 
 def _crinkles(h: int, w: int, rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
-    """Streaks of light on foil/film: the highlights a glossy bag shows under a lamp."""
-    m = np.zeros((h, w), np.float32)
+    """Light caught by the folds of film or foil: broad soft sheens along the folds,
+    each with a thin bright crease in it, mostly running across the package."""
+    broad = np.zeros((h, w), np.float32)
+    sharp = np.zeros((h, w), np.float32)
     for _ in range(n):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
-        a = rng.uniform(-0.6, 0.6) + (math.pi / 2 if rng.random() < 0.5 else 0)
-        length = rng.uniform(0.1, 0.45) * max(h, w)
+        a = rng.uniform(-0.5, 0.5) + (math.pi / 2 if rng.random() < 0.3 else 0)
+        length = rng.uniform(0.15, 0.5) * max(h, w)
         dx, dy = math.cos(a) * length / 2, math.sin(a) * length / 2
-        cv2.line(
-            m,
-            (int(x - dx), int(y - dy)),
-            (int(x + dx), int(y + dy)),
-            float(rng.uniform(0.3, 1.0)),
-            max(1, int(scale * rng.uniform(0.5, 2))),
-        )
-    k = int(scale * 3) | 1
-    return cv2.GaussianBlur(m, (k, k), 0)
+        # a fold is a gentle curve, not a ruler line
+        bend = rng.normal(0, 0.08) * length
+        pts = np.array(
+            [(x - dx + t * 2 * dx - dy / length * bend * math.sin(t * math.pi),
+              y - dy + t * 2 * dy + dx / length * bend * math.sin(t * math.pi))
+             for t in np.linspace(0, 1, 9)],
+            np.int32,
+        )  # fmt: skip
+        cv2.polylines(broad, [pts], False, float(rng.uniform(0.3, 0.7)), max(2, int(scale * 5)))
+        if rng.random() < 0.5:
+            cv2.polylines(
+                sharp, [pts], False, float(rng.uniform(0.4, 0.9)), max(1, int(scale * 0.6))
+            )
+    k = int(scale * 6) | 1
+    soft = cv2.GaussianBlur(broad, (k, k), 0)
+    return np.clip(soft * 0.7 + cv2.GaussianBlur(sharp, (3, 3), 0) * 0.6, 0, 1)
 
 
 def _date_code(rng: np.random.Generator) -> str:
@@ -565,7 +574,36 @@ class ArtMaker:
             return self.printer.front(h, w, p, rng, variant).rotate(90, expand=True)
         return self.printer.front(w, h, p, rng, variant)
 
+    def egg_box(self, p, w, h, rng, variant):
+        """A clear plastic box of eggs: the eggs show through, a paper band across it."""
+        arr = np.zeros((h, w, 4), np.float32)
+        arr[..., :3] = (225, 228, 226)
+        arr[..., 3] = 110  # clear PET: the tray shows through
+        shell = np.array(_rgb(p.colors[0]), np.float32)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        cols, rows = 2, 3
+        for i in range(cols):
+            for j in range(rows):
+                cx, cy = (i + 0.5) * w / cols, (j + 0.5) * h / rows
+                rx, ry = w / cols * 0.4, h / rows * 0.42
+                d = ((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2
+                egg = d <= 1
+                tone = np.array(_jitter_color(tuple(shell), rng, 12), np.float32)
+                shade = 0.6 + 0.4 * np.sqrt(np.clip(1 - d, 0, 1))
+                arr[egg, :3] = tone * shade[egg, None]
+                arr[egg, 3] = 255
+        arr = _add_highlight(arr, _crinkles(h, w, rng, 5, self.px(1.2)), 0.6)
+        img = self._pil(arr)
+        band_h = int(h * 0.22)
+        band = self.printer.front(w, band_h, p, rng, variant)
+        img.alpha_composite(band, (0, int(h * 0.39)))
+        out = _to_np(img)
+        out[..., 3] = np.maximum(out[..., 3], 110)
+        return _finish(out)
+
     def box(self, p, w, h, rng, variant, back=False):
+        if p.sku.startswith("eggs") and not back:
+            return self.egg_box(p, w, h, rng, variant)
         arr = _to_np(self.printed_face(p, w, h, rng, variant, back))
         # folded cardboard edges are slightly darker and the corners a touch rounded
         mask = np.zeros((h, w), np.uint8)
@@ -916,16 +954,15 @@ class ArtMaker:
         nx, ny, r, ang, inside, depth = self._blob(w, h, rng, 0.05)
         red = np.array(_jitter_color(_rgb(p.colors[0]), rng, 18), np.float32)
         yel = np.array(_rgb(p.colors[-1]), np.float32)
-        streak = _smooth_noise(1, 360, rng, 6)[0]
-        idx = ((ang + math.pi) / (2 * math.pi) * 359).astype(int)
+        # Fuji colouring: a broad red blush over yellow-green, finely striped from the
+        # stem outwards; stripes are faint near the stem and fade into the blush
+        streak = _smooth_noise(1, 720, rng, 3)[0]
+        idx = ((ang + math.pi) / (2 * math.pi) * 719).astype(int)
+        field = _smooth_noise(h, w, rng, w / 2.2) * 0.55 + _smooth_noise(h, w, rng, w / 6) * 0.2
         blush = np.clip(
-            0.55
-            + 0.5 * streak[idx] * (0.3 + r)
-            + _smooth_noise(h, w, rng, w / 3) * 0.3
-            + rng.uniform(-0.2, 0.3),
-            0,
-            1,
+            rng.uniform(0.45, 0.85) + field + 0.18 * streak[idx] * np.clip(r * 1.5, 0, 1), 0, 1
         )
+        blush = blush * (1 - 0.5 * np.exp(-((r / 0.25) ** 2)))  # paler round the stem
         col = yel[None, None] * (1 - blush[..., None]) + red[None, None] * blush[..., None]
         arr = np.zeros((h, w, 4), np.float32)
         arr[..., :3] = col * (0.45 + 0.55 * depth)[..., None]
@@ -981,19 +1018,19 @@ class ArtMaker:
         green = _jitter_color(_rgb(p.colors[-1]), rng, 10)
         cx, cy = w / 2 + rng.normal(0, w * 0.03), h / 2 + rng.normal(0, h * 0.03)
         a0 = rng.uniform(0, 6.3)
-        for k in range(5):  # the calyx star
-            a = a0 + k * 2 * math.pi / 5 + rng.normal(0, 0.15)
-            L = w * rng.uniform(0.14, 0.22)
-            pts = [
-                (cx, cy),
-                (cx + L * math.cos(a - 0.18), cy + L * math.sin(a - 0.18)),
-                (cx + L * 1.1 * math.cos(a), cy + L * 1.1 * math.sin(a)),
-                (cx + L * math.cos(a + 0.18), cy + L * math.sin(a + 0.18)),
-            ]
-            draw.polygon(pts, fill=(*green, 255))
+        for _ in range(int(rng.integers(5, 7))):  # sepals: thin, curling, uneven
+            a = a0 + rng.uniform(0, 2 * math.pi)
+            length = w * rng.uniform(0.13, 0.24)
+            curl = rng.normal(0, 0.5)
+            pts = []
+            for t in np.linspace(0, 1, 7):
+                ang_t = a + curl * t * t
+                pts.append((cx + length * t * math.cos(ang_t), cy + length * t * math.sin(ang_t)))
+            width = max(2, int(w * rng.uniform(0.025, 0.04)))
+            draw.line(pts, fill=(*_jitter_color(green, rng, 12), 255), width=width, joint="curve")
+        r0 = w * 0.035
         draw.ellipse(
-            (cx - w * 0.03, cy - w * 0.03, cx + w * 0.03, cy + w * 0.03),
-            fill=(*_mix(green, (60, 80, 20), 0.4), 255),
+            (cx - r0, cy - r0, cx + r0, cy + r0), fill=(*_mix(green, (60, 80, 20), 0.4), 255)
         )
         arr = _to_np(img)
         arr = _add_highlight(arr, self._spot(h, w, 0.3, 0.28, 0.12) * inside, 0.85)

@@ -57,7 +57,7 @@ class SceneLook:
             counter=int(rng.integers(COUNTERS)),
             tray=int(rng.integers(TRAYS)),
             light_dir_deg=float(rng.uniform(0, 360)),
-            shadow_strength=float(rng.uniform(0.25, 0.45 + 0.2 * d)),
+            shadow_strength=float(rng.uniform(0.35, 0.5 + 0.15 * d)),
             exposure=float(rng.uniform(0.85 - 0.1 * d, 1.12 + 0.05 * d)),
             warmth=float(rng.uniform(-0.6, 0.8)),
             vignette=float(rng.uniform(0.1, 0.35)),
@@ -257,43 +257,70 @@ _HAND_LEN = 700.0  # fingertips to the end of the drawn sleeve, mm
 
 
 def hand_sprite(skin: int) -> np.ndarray:
-    """A right hand seen from above, fingers towards local -x; premultiplied BGRA.
-
-    Local frame: fingertips at x = 0, the arm runs along +x to `_HAND_LEN`, y is across.
-    """
+    """The back of a right hand seen from above, fingers towards local -x; premultiplied
+    BGRA. Local frame: fingertips at x = 0, the arm runs along +x to `_HAND_LEN`, y is
+    across. Each finger is its own rounded part, so fingers read as fingers."""
     s = _HAND_PPM
-    W, H = int(_HAND_LEN * s), int(130 * s)
-    cy = H // 2
-    mask = np.zeros((H, W), np.uint8)
-    # fingers: four rounded bars of different length, then the palm, thumb, forearm
-    for off, length, width in ((-27, 78, 17), (-9, 88, 18), (9, 84, 17), (26, 70, 15)):
-        x0 = int((88 - length) * s)
-        cv2.line(
-            mask,
-            (x0 + int(width * s / 2), cy + int(off * s)),
-            (int(100 * s), cy + int(off * s)),
-            255,
-            int(width * s),
+    W, H = int(_HAND_LEN * s), int(150 * s)
+    cy = H / 2
+    rng = np.random.default_rng(500 + skin)
+    parts: list[np.ndarray] = []
+
+    def capsule(p0, p1, r0, r1) -> np.ndarray:
+        m = np.zeros((H, W), np.uint8)
+        (x0, y0), (x1, y1) = p0, p1
+        d = np.array([x1 - x0, y1 - y0], float)
+        n = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-9)
+        poly = np.array(
+            [[x0, y0] + n * r0, [x1, y1] + n * r1, [x1, y1] - n * r1, [x0, y0] - n * r0]
         )
-    cv2.ellipse(mask, (int(120 * s), cy), (int(48 * s), int(44 * s)), 0, 0, 360, 255, -1)
-    cv2.line(
-        mask, (int(115 * s), cy + int(40 * s)), (int(70 * s), cy + int(58 * s)), 255, int(22 * s)
+        cv2.fillConvexPoly(m, (poly * s).astype(np.int32), 255, cv2.LINE_AA)
+        cv2.circle(m, (int(x0 * s), int(y0 * s)), int(r0 * s), 255, -1, cv2.LINE_AA)
+        cv2.circle(m, (int(x1 * s), int(y1 * s)), int(r1 * s), 255, -1, cv2.LINE_AA)
+        return m
+
+    c = cy / s  # centre line in mm
+    # fingers: (across offset at the knuckle, length, splay), index finger nearest the thumb
+    for off, length, splay, width in ((-24, 72, -0.10, 8.2), (-8, 80, -0.03, 8.6),
+                                      (8, 76, 0.03, 8.2), (23, 62, 0.10, 7.2)):  # fmt: skip
+        kx, ky = 92.0, c + off
+        tx = kx - length * math.cos(splay) + rng.normal(0, 2)
+        ty = ky + length * math.sin(splay) * -1 - off * 0.12
+        parts.append(capsule((tx + width, ty), (kx, ky), width * 0.85, width))
+    # thumb: shorter, thicker, angled out from the palm
+    parts.append(capsule((70, c - 52), (128, c - 30), 9.5, 12))
+    palm = np.zeros((H, W), np.uint8)
+    cv2.ellipse(
+        palm,
+        (int(118 * s), int(c * s)),
+        (int(40 * s), int(38 * s)),
+        0,
+        0,
+        360,
+        255,
+        -1,
+        cv2.LINE_AA,
     )
-    pts = np.array([[140, -38], [_HAND_LEN, -46], [_HAND_LEN, 46], [140, 38]], np.float32)
-    cv2.fillConvexPoly(mask, (pts * [s, s] + [0, cy]).astype(np.int32), 255)
-    mask = cv2.GaussianBlur(mask, (3, 3), 0)
-    dist = cv2.distanceTransform((mask > 127).astype(np.uint8), cv2.DIST_L2, 5)
-    shade = 0.55 + 0.45 * np.clip(dist / (9 * s), 0, 1) ** 0.5
+    parts.append(palm)
+    parts.append(capsule((150, c), (_HAND_LEN + 20, c + 4), 33, 40))  # forearm
+    mask = np.zeros((H, W), np.uint8)
+    shade = np.zeros((H, W), np.float32)
+    for m in parts:
+        mask = np.maximum(mask, m)
+        dist = cv2.distanceTransform((m > 127).astype(np.uint8), cv2.DIST_L2, 5)
+        # each part is a rounded volume: bright along its ridge, darker at its sides
+        shade = np.maximum(shade, np.clip(dist / (7 * s), 0, 1) ** 0.6 * (m > 127))
     color = np.empty((H, W, 3), np.float32)
     color[:] = SKIN_TONES[skin % len(SKIN_TONES)]
-    sleeve_x = int(270 * s)
+    color *= (1 + 0.05 * _smooth(H, W, rng, 12 * s))[..., None]  # blotchy, as skin is
+    sleeve_x = int(rng.uniform(230, 300) * s)
     color[:, sleeve_x:] = SLEEVES[skin % len(SLEEVES)]
-    # knuckle creases
-    for kx in (60, 88):
-        color[:, int(kx * s) - 1 : int(kx * s) + 1] *= 0.85
-    color *= shade[..., None]
-    a = mask.astype(np.float32)[..., None] / 255.0
-    return np.dstack([(color * a).astype(np.uint8), mask])
+    color[:, sleeve_x:] *= (1 + 0.12 * _smooth(H, W - sleeve_x, rng, 6 * s))[..., None]
+    color *= (0.5 + 0.5 * shade)[..., None]
+    a = cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32)[..., None] / 255.0
+    return np.dstack(
+        [(np.clip(color, 0, 255) * a).astype(np.uint8), (a[..., 0] * 255).astype(np.uint8)]
+    )
 
 
 # ----------------------------------------------------------------------------- renderer
@@ -334,6 +361,7 @@ class TrayRenderer:
         self.products: dict[str, ProductArt] = art.at_scale(top_scale * 1.3)
         self._backdrops: dict[tuple, _Backdrop] = {}
         self._surfaces: dict[tuple, np.ndarray] = {}
+        self._hulls: dict[tuple, np.ndarray] = {}
         self._hands: dict[int, np.ndarray] = {}
         self._h0 = camera.plane_homography(0.0)
         self._h0_quarter = np.diag([0.25, 0.25, 1.0]) @ self._h0
@@ -424,17 +452,23 @@ class TrayRenderer:
         self._shake = np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
         id_map = np.zeros((cam.height, cam.width), np.uint8)
         views = sorted(snap.items, key=self._draw_order)
-        self._shadows(frame, views, snap.hand, look)
+        ground = [v for v in views if not v.item.stacked]
+        self._shadows(frame, ground, look)
         gloss = np.zeros(256, np.float32)
         gloss[0] = TRAY_GLOSS[look.tray % len(TRAY_GLOSS)]
         gloss[HAND_ID] = 0.12
         renders = []
         for view in views:
+            if view.item.stacked and view is next(v for v in views if v.item.stacked):
+                # items lying on others shade what they lie on, so their shadows are
+                # drawn once everything under them is in the picture
+                self._shadows(frame, [v for v in views if v.item.stacked], look)
             idx = len(renders) + 1
             full_px, full_box = self._draw_item(frame, id_map, view, idx, exposure_s)
             gloss[idx] = self.products[view.item.sku].gloss
             renders.append((view, idx, full_px, full_box))
         if snap.hand is not None:
+            self._shadows(frame, [], look, snap.hand)
             self._draw_hand(frame, id_map, snap.hand, snap.hand_velocity_mm_s, exposure_s)
         # light: one saturating multiply; 128 in the map means "as drawn"
         frame = cv2.multiply(frame, bd.light, scale=1 / 128)
@@ -505,23 +539,42 @@ class TrayRenderer:
         place = np.array([[c, -s, view.pose.x_mm], [s, c, view.pose.y_mm], [0, 0, 1]])
         return pa, fa, rigid, z_face, place, local
 
+    def _unit_hull(self, item) -> np.ndarray:
+        """Convex hull of the drawing's silhouette, in units of its width and length."""
+        key = (item.sku, item.face, item.variant)
+        hull = self._hulls.get(key)
+        if hull is None:
+            pa = self.products[item.sku]
+            faces = pa.faces.get(item.face) or pa.faces["top"]
+            fa = faces[item.variant % len(faces)]
+            ih, iw = fa.image.shape[:2]
+            unit = fa.outline_mm * fa.px_per_mm / np.array([iw, ih])
+            hull = cv2.convexHull(unit.astype(np.float32))[:, 0, :].astype(float)
+            self._hulls[key] = hull
+        return hull
+
     def _outline_world(self, view: ItemView, n: int = 20) -> np.ndarray:
         """The item's footprint outline in tray mm (for walls and shadows)."""
         item = view.item
         pa = self.products[item.sku]
         shape = pa.product.shape
         w, ln = item.footprint_mm
-        if (shape in ("can", "cup") and item.face != "side") or shape == "produce":
+        if shape in ("can", "cup") and item.face != "side":
             t = np.linspace(0, 2 * math.pi, n, endpoint=False)
             pts = np.stack([np.cos(t) * w / 2, np.sin(t) * ln / 2], 1)
-        else:
-            pts = np.array([[-w / 2, -ln / 2], [w / 2, -ln / 2], [w / 2, ln / 2], [-w / 2, ln / 2]])
+        else:  # the drawing's own silhouette: a rice-ball triangle, a banana's curve
+            pts = self._unit_hull(item) * np.array([w, ln])
         th = math.radians(-view.pose.angle_deg)
         c, s = math.cos(th), math.sin(th)
         rot = np.array([[c, -s], [s, c]])
         return pts @ rot.T + np.array([view.pose.x_mm, view.pose.y_mm])
 
-    def _shadows(self, frame: np.ndarray, views, hand: Hand | None, look: SceneLook) -> None:
+    def _shadows(self, frame: np.ndarray, views, look: SceneLook, hand: Hand | None = None) -> None:
+        """Darken `frame` under and beside `views` (and a hand), light from `look`.
+
+        Drawn at quarter resolution and blurred: shadows under diffuse shop light are
+        soft, and the blur hides the coarse polygons.
+        """
         cam = self.camera
         h4, w4 = cam.height // 4, cam.width // 4
         soft = np.zeros((h4, w4), np.float32)
@@ -530,26 +583,31 @@ class TrayRenderer:
         dirv = np.array([math.cos(a), math.sin(a)])
         for view in views:
             outline = self._outline_world(view, 16)
-            lift = view.item.top_mm * 0.3
-            for k, amount in ((0.0, 0.45), (0.5, 0.35), (1.0, 0.3)):
-                pts = self._project_pts(outline + dirv * lift * k, self._h0_quarter)
-                cv2.fillConvexPoly(soft, pts.astype(np.int32), amount, cv2.LINE_AA)
+            lift = view.item.height_mm * 0.8
+            base = self._shake @ self.camera.plane_homography(view.item.base_mm)
+            base_q = np.diag([0.25, 0.25, 1.0]) @ base
+            for k, amount in ((0.0, 0.5), (0.35, 0.35), (0.7, 0.25), (1.0, 0.2)):
+                pts = self._project_pts(outline + dirv * lift * k, base_q)
+                cv2.fillConvexPoly(soft, (pts * 16).astype(np.int32), amount, cv2.LINE_8, 4)
             centre = np.array([view.pose.x_mm, view.pose.y_mm])
-            under = centre + (outline - centre) * 0.9
-            cv2.fillConvexPoly(
-                contact, self._project_pts(under, self._h0_quarter).astype(np.int32), 1.0
-            )
+            d = outline - centre
+            # a halo a few millimetres past the foot: the ambient occlusion that outlines
+            # every object under diffuse shop light
+            under = centre + d * (1 + 5.0 / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1))
+            pts = self._project_pts(under, base_q)
+            cv2.fillConvexPoly(contact, (pts * 16).astype(np.int32), 1.0, cv2.LINE_8, 4)
         if hand is not None:
-            tip = np.array([hand.x_mm, hand.y_mm]) + dirv * hand.height_mm * 0.5
+            # the arm is high above the tray: a wide, very soft shadow displaced by the light
+            tip = np.array([hand.x_mm, hand.y_mm]) + dirv * hand.height_mm * 0.6
             back = math.radians(hand.from_angle_deg)
             arm = tip + np.array([math.cos(back), math.sin(back)]) * 900
             p = self._project_pts(np.array([tip, arm]), self._h0_quarter).astype(np.int32)
-            cv2.line(soft, tuple(p[0]), tuple(p[1]), 0.5, max(2, int(cam.width / 4 * 0.05)))
+            cv2.line(soft, tuple(p[0]), tuple(p[1]), 0.45, max(2, int(cam.width / 4 * 0.06)))
         soft = np.minimum(soft, 1.0)
         blur_s = max(1.0, cam.width / 4 / 90)
-        shade = 1 - look.shadow_strength * cv2.GaussianBlur(soft, (0, 0), blur_s * 2.2)
-        # ambient occlusion where an item meets the tray
-        shade -= 0.7 * look.shadow_strength * cv2.GaussianBlur(contact, (0, 0), blur_s * 0.8)
+        shade = 1 - look.shadow_strength * cv2.GaussianBlur(soft, (0, 0), blur_s * 1.3)
+        # ambient occlusion where an item meets what it stands on
+        shade -= 0.6 * look.shadow_strength * cv2.GaussianBlur(contact, (0, 0), blur_s * 0.6)
         shade = np.clip(shade * 255, 0, 255).astype(np.uint8)
         shade = cv2.resize(shade, (cam.width, cam.height), interpolation=cv2.INTER_LINEAR)
         cv2.multiply(frame, cv2.merge([shade, shade, shade]), frame, scale=1 / 255)

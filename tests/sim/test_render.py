@@ -68,10 +68,10 @@ def test_a_hand_occludes_what_it_covers(sim_catalog, small_renderer, plain_look)
     tray = VirtualTray(sim_catalog)
     tray.place("tea-green-500", 300, 200, angle_deg=90)
     before = _render(small_renderer, tray, plain_look).items[0]
-    tray.hand_enter(280, 200, from_angle_deg=90)
+    tray.hand_enter(290, 150, from_angle_deg=90)
     res = _render(small_renderer, tray, plain_look)
     assert (res.id_map == HAND_ID).sum() > 1000
-    assert res.items[0].visible_px < before.visible_px * 0.95
+    assert res.items[0].visible_px < before.visible_px * 0.85
     assert res.items[0].full_px == before.full_px  # still all there, only covered
 
 
