@@ -95,7 +95,9 @@ class HqClient:
         self.config = config
         self.base = config.url.rstrip("/")
         self.session = session or requests.Session()
-        self.session.verify = str(config.ca_file) if config.ca_file else True
+        # Passed on every request, not set on the session: requests lets the
+        # REQUESTS_CA_BUNDLE environment variable override a session's `verify`.
+        self._verify: str | bool = str(config.ca_file) if config.ca_file else True
         self.session.headers.update(
             {
                 "Authorization": f"Bearer {config.device_token.get_secret_value()}",
@@ -114,7 +116,12 @@ class HqClient:
         started = time.monotonic()
         try:
             with self.session.request(
-                method, self.base + path, timeout=self._timeout, stream=True, **kw
+                method,
+                self.base + path,
+                timeout=self._timeout,
+                verify=self._verify,
+                stream=True,
+                **kw,
             ) as resp:
                 chunks, size = [], 0
                 for chunk in resp.iter_content(_CHUNK):
