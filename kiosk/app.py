@@ -1,0 +1,489 @@
+"""The composition root: reads nothing but the config it is given, builds every
+service, wires them, starts them in order and stops them in reverse.
+
+    store -> staff -> checkout (recover) -> checkout worker -> scale -> camera/vision
+          -> tray watch -> device monitor -> screens
+
+Nothing else constructs services. `KioskApp` is the headless half (no Qt); the
+screens are built by `KioskApp.open_window`, which is the only place view models
+are made, and closed before the services stop (QML engine first, then view models).
+
+`kiosk demo` runs on the simulated world (`SimWorld`): one virtual tray that the
+simulated camera draws and the simulated scale (a real serial driver on a pty)
+weighs. With no trained model installed, the tray oracle stands in for the detector.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from hardware.camera.frames import Frame
+from hardware.scale.config import MtSicsConfig, ScaleTiming
+from hardware.scale.driver import SerialScale
+from hardware.scale.events import ConnectionState, WeightReading
+from hardware.sim.camera import SimCameraFault, SimulatedCamera
+from hardware.sim.camera_model import default_camera
+from hardware.sim.catalog import load_sim_catalog
+from hardware.sim.scale import ScaleSimulator
+from hardware.sim.tray import TRAY_SIZE_MM, TrayError, VirtualTray
+from kiosk.catalog_file import load_catalog
+from kiosk.checkout_service import CheckoutService
+from kiosk.config import KioskConfig
+from kiosk.domain.checkout import Checkouts, ItemScanned, Policy
+from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
+from kiosk.payment.simulated import SimulatedPayments
+from kiosk.station.events import CheckoutWorker
+from kiosk.station.monitor import DeviceMonitor, DeviceStatus, Diagnostics
+from kiosk.station.receipts import ReceiptDesk
+from kiosk.station.sim_world import TrayOracle
+from kiosk.station.staff_desk import StaffDesk
+from kiosk.station.tray_watch import TrayWatch
+from kiosk.store import SalesStore
+from kiosk.vision.config import VisionConfig
+from kiosk.vision.pipeline import HealthState, VisionPipeline
+
+log = logging.getLogger(__name__)
+
+STAFF_BADGE_PREFIX = "STAFF-"
+DEMO_STAFF = (("S001", "王芳 Wang Fang", "1234", "supervisor"), ("S002", "Li Lei", "5678", "staff"))
+
+# Tray slots for the simulator panel: where a person would put the next item.
+_SLOTS = [(x, y) for y in (95.0, 215.0, 320.0) for x in (95.0, 235.0, 375.0, 510.0)]
+
+
+class SimWorld:
+    """The demo's simulated devices around one virtual tray."""
+
+    def __init__(
+        self,
+        catalog_path: Path,
+        *,
+        seed: int = 7,
+        size: tuple[int, int] = (960, 540),
+        fps: float = 25.0,
+    ) -> None:
+        self.sim_catalog = load_sim_catalog(catalog_path)
+        self.tray = VirtualTray(self.sim_catalog, seed=seed)
+        self.camera_model = default_camera(*size)
+        self.camera = SimulatedCamera(
+            self.tray, size[0], size[1], fps=fps, seed=seed, camera=self.camera_model
+        )
+        self.scale = ScaleSimulator(self.tray, "mtsics", seed=seed)
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self.scan_listeners: list[Callable[[str], None]] = []
+        self._barcodes = {p.sku: p.barcode for p in self.sim_catalog.products}
+
+    def families(self) -> dict[str, str | None]:
+        return {p.sku: p.family for p in self.sim_catalog.products}
+
+    def start(self) -> None:
+        self.scale.start()
+
+    def stop(self) -> None:
+        self.scale.stop()
+
+    def scale_config(self) -> MtSicsConfig:
+        # A quick reconnect: the demo's "unplug the scale" should recover in a second.
+        timing = ScaleTiming(backoff_initial_s=0.2, backoff_max_s=1.0, silence_timeout_s=1.0)
+        return MtSicsConfig(url=self.scale.path, timing=timing)
+
+    # ---- what a shopper does (called from the simulator panel's or the script's thread) ----
+
+    def _free_slot(self) -> tuple[float, float]:
+        taken = [(i.pose.x_mm, i.pose.y_mm) for i in self.tray.items()]
+        for x, y in _SLOTS:
+            if all(abs(x - tx) > 60 or abs(y - ty) > 60 for tx, ty in taken):
+                return x + self._rng.uniform(-8, 8), y + self._rng.uniform(-8, 8)
+        w, h = TRAY_SIZE_MM
+        return self._rng.uniform(80, w - 80), self._rng.uniform(80, h - 80)
+
+    def place(
+        self,
+        sku: str,
+        face: str = "top",
+        stack: bool = False,
+        at: tuple[float, float] | None = None,
+        weight_g: float | None = None,
+    ) -> str:
+        with self._lock:
+            under = None
+            if stack:
+                items = self.tray.items()
+                if items:
+                    under = items[-1]
+            if under is not None:
+                x, y = under.pose.x_mm, under.pose.y_mm
+            else:
+                x, y = at or self._free_slot()
+            angle = self._rng.uniform(-25, 25)
+            try:
+                item = self.tray.place(
+                    sku,
+                    x,
+                    y,
+                    angle,
+                    face=face,
+                    on=under.item_id if under else None,
+                    weight_g=weight_g,
+                )
+            except TrayError as err:
+                return str(err)
+            return f"placed {sku} ({item.weight_g:.0f} g)"
+
+    def remove_last(self) -> str:
+        items = self.tray.items()
+        if not items:
+            return "the tray is empty"
+        top = max(items, key=lambda i: (i.base_mm, i.item_id))
+        self.tray.remove(top.item_id)
+        return f"removed {top.sku}"
+
+    def remove_sku(self, sku: str) -> str:
+        for item in reversed(self.tray.items()):
+            if item.sku == sku:
+                self.tray.remove(item.item_id)
+                return f"removed {sku}"
+        return f"no {sku} on the tray"
+
+    def spread_out(self) -> str:
+        """Move stacked items apart (what the shopper does when asked to)."""
+        moved = 0
+        for item in self.tray.items():
+            if item.resting_on is not None:
+                x, y = self._free_slot()
+                self.tray.move(item.item_id, x, y, duration_s=0.5)
+                moved += 1
+        return f"moved {moved} item(s) apart"
+
+    def shuffle(self) -> str:
+        for item in self.tray.items():
+            x, y = self._free_slot()
+            self.tray.move(item.item_id, x, y, duration_s=0.4)
+        return "moved the items"
+
+    def clear(self) -> str:
+        self.tray.clear()
+        return "cleared the tray"
+
+    def wave_hand(self, seconds: float = 1.2) -> str:
+        w, h = TRAY_SIZE_MM
+        self.tray.hand_enter(w * 0.3, h * 0.9)
+        self.tray.hand_move(w * 0.6, h * 0.4, duration_s=seconds)
+        time.sleep(seconds)
+        self.tray.hand_leave()
+        return "a hand passed over the tray"
+
+    def unplug_scale(self) -> str:
+        self.scale.unplug()
+        return "scale unplugged"
+
+    def replug_scale(self) -> str:
+        self.scale.replug()
+        return "scale plugged back in"
+
+    def camera_fault(self, fault: str) -> str:
+        self.camera.fault = SimCameraFault(fault)
+        return f"camera: {fault}"
+
+    def scan(self, sku: str) -> str:
+        code = self._barcodes.get(sku, "")
+        for cb in self.scan_listeners:
+            cb(code)
+        return f"scanned {code}"
+
+    def scan_badge(self, staff_id: str = "S001") -> str:
+        for cb in self.scan_listeners:
+            cb(STAFF_BADGE_PREFIX + staff_id)
+        return f"badge {staff_id}"
+
+
+class Maintenance:
+    """Staff maintenance actions on the devices (blocking; run from the staff pool)."""
+
+    def __init__(self, app: KioskApp) -> None:
+        self.app = app
+
+    def zero_scale(self) -> str:
+        if self.app.scale is None:
+            return "no scale"
+        out = self.app.scale.zero()
+        return ("ok: " if out.ok else "failed: ") + out.detail
+
+    def calibrate(self, reference_g: Decimal) -> str:
+        reading = self.app.last_weight
+        if reading is None or not reading.stable or reading.grams <= 0:
+            return "failed: put the reference weight on the tray and wait for a stable reading"
+        span = (reference_g / reading.grams).quantize(Decimal("0.00001"))
+        if not Decimal("0.9") <= span <= Decimal("1.1"):
+            return f"failed: {reading.grams} g read for {reference_g} g is more than 10 % off"
+        self.app.watch.span = span
+        self.app.save_calibration(span)
+        return f"ok: span {span} ({reading.grams} g read as {reference_g} g)"
+
+    def capture_empty(self) -> str:
+        frame = self.app.last_frame
+        if frame is None:
+            return "failed: no camera frame"
+        path = self.app.data_dir / "empty_tray.png"
+        cv2.imwrite(str(path), frame.image)
+        return f"ok: {path.name} {frame.image.shape[1]}x{frame.image.shape[0]}"
+
+
+@dataclass
+class Timings:
+    """When the app became ready (for the cold-start figure)."""
+
+    created: float = field(default_factory=time.perf_counter)
+    started: float = 0.0
+
+
+class KioskApp:
+    """Every service of one kiosk, headless. `open_window` adds the screens."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        *,
+        simulated: bool = True,
+        data_dir: Path | None = None,
+        camera_size: tuple[int, int] = (960, 540),
+        camera_fps: float = 25.0,
+        seed: int = 7,
+        enrol_demo_staff: bool | None = None,
+    ) -> None:
+        self.config = config
+        self.simulated = simulated
+        self.data_dir = Path(data_dir or config.store.data_dir)
+        self.timings = Timings()
+        self.language = config.ui.language
+        self.last_weight: WeightReading | None = None
+        self.last_frame: Frame | None = None
+        self._enrol_demo_staff = simulated if enrol_demo_staff is None else enrol_demo_staff
+        self._started: list[tuple[str, Callable[[], None]]] = []
+        self.window = None
+
+        # ---- build (no threads yet) ----
+        self.catalog = load_catalog(config.catalog.path)
+        self.store = SalesStore(
+            self.data_dir / config.store.database,
+            images_dir=self.data_dir / "images",
+            max_db_bytes=config.store.max_db_mb * 2**20 if config.store.max_db_mb else None,
+        )
+        self.staff = StaffDesk(self.store)
+        self.payments = SimulatedPayments(config.payment)
+        self.receipts = ReceiptDesk(
+            self.data_dir / "receipts",
+            store_name=self.catalog.store or "演示便利店 Demo Store",
+            device_id=config.device.id,
+        )
+        machine = Checkouts(
+            self.catalog,
+            Policy(
+                max_shopper_attempts=config.checkout.max_shopper_attempts,
+                unattended_after_s=config.checkout.unattended_after_s,
+            ),
+        )
+        if not simulated:
+            raise NotImplementedError(
+                "kiosk run needs camera and scale sections in the config (not there yet); "
+                "use `kiosk demo`"
+            )
+        self.world = SimWorld(config.catalog.path, seed=seed, size=camera_size, fps=camera_fps)
+        self.vision_config = VisionConfig()
+        self.detector = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
+        self.service = CheckoutService(
+            machine,
+            self.store,
+            self.payments,
+            device_id=config.device.id,
+            model_version=lambda: self.detector.version,
+            print_receipt=self.receipts.ready,
+        )
+        self.checkout_listeners: list[Callable[..., None]] = []
+        self.service.subscribe(self._on_checkout)
+        self.worker = CheckoutWorker(self.service)
+        engine = DecisionEngine(self.catalog, WeightModel.from_catalog(self.catalog, ScaleSpec()))
+        self.watch = TrayWatch(
+            engine,
+            self.worker.post,
+            lambda: self.service.checkout,
+            language=lambda: self.language,
+        )
+        self.watch.span = self.load_calibration()
+        self.scale: SerialScale | None = SerialScale(
+            self.world.scale_config(), self._on_scale_event
+        )
+        self.preview_listeners: list[Callable[[Frame], None]] = []
+        self.vision = VisionPipeline(
+            self.world.camera,
+            self.detector,  # type: ignore[arg-type]  # duck-typed Detector
+            self.vision_config,
+            on_view=self.watch.on_view,
+            on_preview=self._on_preview,
+            on_outcome=self.watch.on_frame,
+        )
+        self.monitor = DeviceMonitor(
+            {"camera": self._camera_status, "scale": self._scale_status},
+            self.worker.post,
+            self.diagnostics,
+        )
+        self.world.scan_listeners.append(self.on_barcode)
+        self.badge_listeners: list[Callable[[str], None]] = []
+        self.maintenance = Maintenance(self)
+        self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
+
+    # ---- device callbacks (device threads) ----
+
+    def _on_checkout(self, checkout, effects) -> None:
+        for cb in list(self.checkout_listeners):
+            cb(checkout, effects)
+
+    def _on_scale_event(self, event) -> None:
+        if isinstance(event, WeightReading):
+            self.last_weight = event
+        self.watch.on_scale(event)
+
+    def _on_preview(self, frame: Frame) -> None:
+        self.last_frame = frame
+        for cb in self.preview_listeners:
+            cb(frame)
+
+    def on_barcode(self, code: str) -> None:
+        """The barcode scanner (its own thread): a staff badge or a product."""
+        code = code.strip()
+        if code.startswith(STAFF_BADGE_PREFIX):
+            for cb in self.badge_listeners:
+                cb(code)
+            return
+        product = self.catalog.by_barcode(code)
+        if product is None:
+            log.info("scanned %r: not a product we sell", code)
+            return
+        self.worker.post(ItemScanned(time.time(), product.sku))
+        self.redecide()
+
+    def redecide(self) -> None:
+        """After the shopper named or scanned an item: decide the same tray again,
+        once the checkout has applied it (the worker runs in order)."""
+        self.worker.call(self.watch.redecide)
+
+    # ---- health ----
+
+    def _camera_status(self) -> DeviceStatus:
+        h = self.vision.health()
+        ok = h.state in (HealthState.RUNNING, HealthState.STARTING)
+        return DeviceStatus("camera", ok, f"{h.state.value} {h.last_error}".strip())
+
+    def _scale_status(self) -> DeviceStatus:
+        if self.scale is None:
+            return DeviceStatus("scale", False, "no scale configured")
+        state = self.scale.state
+        ident = self.scale.identity
+        text = state.value + (f" - {ident.describe()}" if ident else "")
+        return DeviceStatus("scale", state is ConnectionState.READY, text)
+
+    def diagnostics(self) -> Diagnostics:
+        h = self.vision.health()
+        w = self.last_weight
+        grams = f"{w.grams} g {'stable' if w.stable else 'moving'}" if w else "-"
+        fps = self.world.camera.fps if h.state is HealthState.RUNNING else 0.0
+        return Diagnostics(
+            at=time.time(),
+            devices=(
+                self._camera_status(),
+                self._scale_status(),
+                DeviceStatus("printer", True, "not installed: receipts as text and QR"),
+                DeviceStatus("network", True, "sync not configured"),
+            ),
+            camera_fps=fps,
+            infer_ms=h.infer_ms,
+            pipeline_ms=h.pipeline_ms,
+            model_version=h.model_version,
+            provider=h.provider,
+            scale_state=self.scale.state.value if self.scale else "none",
+            scale_grams=grams,
+            sync_backlog=self.store.outbox_backlog(),
+            frames_skipped=h.frames_skipped,
+        )
+
+    # ---- calibration ----
+
+    def _calibration_path(self) -> Path:
+        return self.data_dir / "calibration.json"
+
+    def load_calibration(self) -> Decimal:
+        try:
+            return Decimal(json.loads(self._calibration_path().read_text())["span"])
+        except (OSError, ValueError, KeyError):
+            return Decimal(1)
+
+    def save_calibration(self, span: Decimal) -> None:
+        path = self._calibration_path()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"span": str(span), "at": time.time()}))
+        os.replace(tmp, path)
+
+    # ---- lifecycle ----
+
+    def start(self) -> KioskApp:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._step("store", self.store.start, self.store.close)
+        if self._enrol_demo_staff:
+            for sid, name, pin, role in DEMO_STAFF:
+                self.staff.enrol(sid, name, pin, role, badge=STAFF_BADGE_PREFIX + sid)
+        self._step("checkout", self.service.start, self.payments.close)
+        self._step("checkout worker", self.worker.start, self.worker.stop)
+        self._step("simulated world", self.world.start, self.world.stop)
+        if self.scale is not None:
+            self._step("scale", self.scale.start, self.scale.stop)
+        self._step("vision", self.vision.start, self.vision.stop)
+        self._step("device monitor", self.monitor.start, self.monitor.stop)
+        self._started.append(("jobs", lambda: self.jobs.shutdown(wait=True)))
+        self.timings.started = time.perf_counter()
+        return self
+
+    def _step(self, name: str, start: Callable[[], Any], stop: Callable[[], Any]) -> None:
+        t0 = time.perf_counter()
+        start()
+        self._started.append((name, stop))
+        log.info("started %s in %.0f ms", name, (time.perf_counter() - t0) * 1000)
+
+    def stop(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+        while self._started:
+            name, stop = self._started.pop()
+            try:
+                stop()
+            except Exception:
+                log.exception("stopping %s failed", name)
+
+    # ---- the screens ----
+
+    def open_window(self, *, show_simulator: bool = False, visible: bool = True):
+        """Builds the view models and the QML window (needs a QGuiApplication)."""
+        from kiosk.ui.window import KioskWindow
+
+        self.window = KioskWindow.build(self, show_simulator=show_simulator, visible=visible)
+        return self.window
+
+    def print_receipt(self, sale_id: str) -> Future:
+        return self.jobs.submit(self.receipts.print, sale_id)
+
+    def receipt_qr(self, sale_id: str) -> Future:
+        return self.jobs.submit(self.receipts.qr_code, sale_id)
