@@ -78,7 +78,7 @@ class SimulatedCamera:
                 art = self._art or ArtLibrary(self.tray.catalog, self._art_dir)
             except MissingArtError as err:
                 raise CameraFault(f"simulated camera cannot draw the catalog: {err}") from None
-            self._renderer = TrayRenderer(art, self._camera)
+            self._renderer = TrayRenderer(art, self._camera, cache_frames=True)
             self._renderer.backdrop(self._look)  # warm the cache: the first frame is not late
             self._next_due = self._clock()
 

@@ -326,6 +326,7 @@ def hand_sprite(skin: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- renderer
 
 _NOISE_SIGMA = 40.0
+_SHAKES = ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (-0.7, -0.7))
 _NOISE_BANKS: dict[tuple[int, int, int], list[np.ndarray]] = {}
 
 
@@ -354,7 +355,15 @@ class _Backdrop:
 class TrayRenderer:
     """Renders TraySnapshots for one camera. Not thread-safe: one per thread/process."""
 
-    def __init__(self, art: ArtLibrary, camera: CameraModel, noise_frames: int = 6) -> None:
+    def __init__(
+        self,
+        art: ArtLibrary,
+        camera: CameraModel,
+        noise_frames: int = 6,
+        cache_frames: bool = False,
+    ) -> None:
+        """`cache_frames` keeps the last few drawings of the items, for a live camera
+        whose tray is mostly still: then only the hand, light and noise are redrawn."""
         self.art = art
         self.camera = camera
         top_scale = camera.px_per_mm(120.0)
@@ -362,6 +371,7 @@ class TrayRenderer:
         self._backdrops: dict[tuple, _Backdrop] = {}
         self._surfaces: dict[tuple, np.ndarray] = {}
         self._hulls: dict[tuple, np.ndarray] = {}
+        self._cache: dict | None = {} if cache_frames else None
         self._hands: dict[int, np.ndarray] = {}
         self._h0 = camera.plane_homography(0.0)
         self._h0_quarter = np.diag([0.25, 0.25, 1.0]) @ self._h0
@@ -445,28 +455,30 @@ class TrayRenderer:
         needs only the picture)."""
         cam = self.camera
         bd = self.backdrop(look)
-        frame = bd.image.copy()
         # camera shake: the kiosk's arm vibrates by a fraction of a pixel; moving what
-        # is drawn on the (featureless) tray is indistinguishable and costs nothing
-        dx, dy = rng.normal(0, jitter_px, 2) if jitter_px > 0 else (0.0, 0.0)
+        # is drawn on the (featureless) tray is indistinguishable and costs nothing.
+        # A live camera shakes between a few fixed offsets, so still trays hit the cache.
+        if jitter_px <= 0:
+            dx, dy = 0.0, 0.0
+        elif self._cache is not None:
+            dx, dy = _SHAKES[int(rng.integers(len(_SHAKES)))]
+            dx, dy = dx * jitter_px, dy * jitter_px
+        else:
+            dx, dy = rng.normal(0, jitter_px, 2)
         self._shake = np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
-        id_map = np.zeros((cam.height, cam.width), np.uint8)
         views = sorted(snap.items, key=self._draw_order)
-        ground = [v for v in views if not v.item.stacked]
-        self._shadows(frame, ground, look)
-        gloss = np.zeros(256, np.float32)
-        gloss[0] = TRAY_GLOSS[look.tray % len(TRAY_GLOSS)]
-        gloss[HAND_ID] = 0.12
-        renders = []
-        for view in views:
-            if view.item.stacked and view is next(v for v in views if v.item.stacked):
-                # items lying on others shade what they lie on, so their shadows are
-                # drawn once everything under them is in the picture
-                self._shadows(frame, [v for v in views if v.item.stacked], look)
-            idx = len(renders) + 1
-            full_px, full_box = self._draw_item(frame, id_map, view, idx, exposure_s)
-            gloss[idx] = self.products[view.item.sku].gloss
-            renders.append((view, idx, full_px, full_box))
+        key = None
+        if self._cache is not None:
+            key = (tuple(views), dx, dy, exposure_s, look.counter, look.tray,
+                   look.light_dir_deg, look.shadow_strength)  # fmt: skip
+        hit = self._cache.get(key) if key is not None else None
+        if hit is not None:
+            frame, id_map = hit[0].copy(), hit[1].copy()
+            renders, gloss = hit[2], hit[3]
+        else:
+            frame, id_map, renders, gloss = self._draw_items(bd, views, look, exposure_s)
+            if key is not None:
+                _remember(self._cache, key, (frame.copy(), id_map.copy(), renders, gloss), 8)
         if snap.hand is not None:
             self._shadows(frame, [], look, snap.hand)
             self._draw_hand(frame, id_map, snap.hand, snap.hand_velocity_mm_s, exposure_s)
@@ -509,6 +521,27 @@ class TrayRenderer:
                 )
             )
         return RenderResult(frame, tuple(items), id_map)
+
+    def _draw_items(self, bd: _Backdrop, views, look: SceneLook, exposure_s: float):
+        cam = self.camera
+        frame = bd.image.copy()
+        id_map = np.zeros((cam.height, cam.width), np.uint8)
+        ground = [v for v in views if not v.item.stacked]
+        self._shadows(frame, ground, look)
+        gloss = np.zeros(256, np.float32)
+        gloss[0] = TRAY_GLOSS[look.tray % len(TRAY_GLOSS)]
+        gloss[HAND_ID] = 0.12
+        renders = []
+        for view in views:
+            if view.item.stacked and view is next(v for v in views if v.item.stacked):
+                # items lying on others shade what they lie on, so their shadows are
+                # drawn once everything under them is in the picture
+                self._shadows(frame, [v for v in views if v.item.stacked], look)
+            idx = len(renders) + 1
+            full_px, full_box = self._draw_item(frame, id_map, view, idx, exposure_s)
+            gloss[idx] = self.products[view.item.sku].gloss
+            renders.append((view, idx, full_px, full_box))
+        return frame, id_map, renders, gloss
 
     def _draw_order(self, view: ItemView) -> tuple[float, float]:
         # bottom of a stack first; among equals, far from the camera's foot first, since
