@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 
+from ..connection import ConnectionState
 from .frames import FaultKind
 
-
-class ConnectionState(Enum):
-    DISCONNECTED = "disconnected"  # stopped, or never started
-    CONNECTING = "connecting"  # opening the port and identifying the device
-    READY = "ready"  # identified and answering
-    ERROR = "error"  # lost or never reached; the driver retries on its own
+__all__ = [
+    "CommandOutcome",
+    "ConnectionChanged",
+    "ConnectionState",
+    "ScaleEvent",
+    "ScaleFaulted",
+    "ScaleIdentity",
+    "ScaleMotion",
+    "WeightReading",
+]
 
 
 @dataclass(frozen=True, slots=True)
