@@ -1,6 +1,7 @@
 """`hq`: run the headquarters service and administer it.
 
     hq serve [--data DIR] [--database URL] [--host H] [--port P] [--tls-cert F --tls-key F]
+    hq serve --demo                                what `kiosk demo` syncs to by default
     hq device add DEVICE_ID --store STORE_ID       prints the device's token (once)
     hq device rotate-token DEVICE_ID               prints a new token; the old one stops
     hq device list                                 JSON, with each last heartbeat
@@ -21,6 +22,10 @@ import sys
 from pathlib import Path
 
 from hq.db import HqDatabase, HqStoreError
+
+# What the kiosk's default configuration uses (kiosk/config.py, kiosk/sync/config.py).
+DEMO_DEVICE = "demo-kiosk-01:demo-kiosk-token"
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog" / "demo.json"
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -44,6 +49,10 @@ def _serve(args: argparse.Namespace) -> int:
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
     db = open_database(args)
+    if args.demo:
+        args.demo_device = args.demo_device or DEMO_DEVICE
+        if args.demo_catalog is None and DEMO_CATALOG.is_file():
+            args.demo_catalog = str(DEMO_CATALOG)
     if args.demo_device:
         device_id, _, token = args.demo_device.partition(":")
         store_id = args.demo_store
@@ -105,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo-device",
         metavar="ID:TOKEN",
         help="register (or re-key) this device with this token at start: for the demo",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"the demo kiosk's device ({DEMO_DEVICE}) and the demo catalog: what `kiosk "
+        "demo` syncs to with its default settings",
     )
     serve.add_argument("--demo-store", default="demo-001")
     serve.add_argument("--demo-catalog", help="publish this catalog for --demo-store at start")
