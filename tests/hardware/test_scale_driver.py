@@ -283,3 +283,33 @@ def test_config_rejects_unknown_keys_and_types():
     mt = CONFIG.validate_python({"type": "mtsics", "url": "/dev/x"})
     assert mt.line_settings == "9600 8N1"
     assert CONFIG.validate_python({"type": "nci", "url": "/dev/x"}).line_settings == "9600 7E1"
+
+
+def test_weighs_the_virtual_tray(tmp_path):
+    """The simulated scale and the simulated camera share one world: the VirtualTray."""
+    from hardware.sim.catalog import load_sim_catalog
+    from hardware.sim.tray import VirtualTray
+
+    tray = VirtualTray(load_sim_catalog(), seed=3)
+    with ScaleSimulator(tray, "mtsics", link=tmp_path / "scale") as sim:
+        events = Recorder()
+        driver = SerialScale(make_config("mtsics", sim.path), events)
+        driver.start()
+        try:
+
+            def stable_near(grams: float):
+                def check():
+                    readings = [e for e in events.snapshot() if isinstance(e, WeightReading)]
+                    last = readings[-1] if readings else None
+                    return last and last.stable and abs(float(last.grams) - grams) <= 2
+
+                return check
+
+            wait_for(stable_near(0.0), 5.0, "empty tray")
+            cola = tray.place("cola-classic-330", 200, 150)
+            tray.place("apple-fuji", 400, 250)
+            wait_for(stable_near(tray.true_weight_g()), 5.0, "cola and apple")
+            tray.remove(cola.item_id)
+            wait_for(stable_near(tray.true_weight_g()), 5.0, "apple alone")
+        finally:
+            driver.stop()
