@@ -102,14 +102,28 @@ class SceneMaker:
             r = self._renderers[rig] = TrayRenderer(self.art, cam)
         return r
 
-    def make(self, seed: int, split: str, index: int, level: str = "mixed") -> Scene:
+    def make(
+        self,
+        seed: int,
+        split: str,
+        index: int,
+        level: str = "mixed",
+        basket: list[str] | None = None,
+    ) -> Scene:
+        """Scene `index` of the (seed, split) stream. With `basket`, exactly those SKUs
+        are laid out, and SceneDoesNotFit says so if the tray cannot take them."""
         rng = scene_rng(seed, split, index)
         if level == "mixed":
             names = list(MIXED_WEIGHTS)
             level = names[int(rng.choice(len(names), p=list(MIXED_WEIGHTS.values())))]
         lv = LEVELS[level]
         tray = VirtualTray(self.catalog, seed=int(rng.integers(1 << 31)), clock=lambda: 0.0)
-        for _attempt in range(30):
+        if basket is not None:
+            unknown = [s for s in basket if s not in self.catalog.skus()]
+            if unknown:
+                raise ValueError(f"not in catalog {self.catalog.version}: {', '.join(unknown)}")
+            arrange(tray, list(basket), lv, rng)
+        for _attempt in range(0 if basket is not None else 30):
             n = int(rng.integers(lv.min_items, lv.max_items + 1))
             skus = choose_skus(self.catalog, n, rng, lv)
             try:
@@ -118,7 +132,8 @@ class SceneMaker:
             except SceneDoesNotFit:
                 tray.clear()  # that basket did not fit: draw another, deterministically
         else:
-            raise SceneDoesNotFit(f"no {level} basket fitted the tray in 30 draws (scene {index})")
+            if basket is None:
+                raise SceneDoesNotFit(f"no {level} basket fitted the tray in 30 draws ({index})")
         has_hand = rng.random() < lv.p_hand
         if has_hand:
             w, h = tray.size_mm
@@ -360,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--show", action="store_true", help="write a sheet and open it (or print where)"
     )
+    ap.add_argument("--basket", help="sheet of this basket only: comma-separated SKUs")
     ap.add_argument("--catalog", type=Path, default=DEMO_CATALOG)
     ap.add_argument("--art", type=Path, default=DEFAULT_ART_DIR)
     args = ap.parse_args(argv)
@@ -388,7 +404,15 @@ def main(argv: list[str] | None = None) -> int:
         catalog = load_sim_catalog(args.catalog)
         maker = SceneMaker(catalog, ArtLibrary(catalog, args.art), args.size)
         n = min(args.count, 64)
-        scenes = [maker.make(args.seed, args.split, args.start + i, args.level) for i in range(n)]
+        basket = args.basket.split(",") if args.basket else None
+        try:
+            scenes = [
+                maker.make(args.seed, args.split, args.start + i, args.level, basket)
+                for i in range(n)
+            ]
+        except (SceneDoesNotFit, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         sheet = contact_sheet(scenes, boxes=args.boxes)
         path = args.sheet or Path(tempfile.gettempdir()) / f"tray-scenes-{os.getpid()}.png"
         cv2.imwrite(str(path), sheet)

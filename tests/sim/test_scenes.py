@@ -106,3 +106,17 @@ def test_cli_rejects_a_bad_size(capsys):
     with pytest.raises(SystemExit):
         scenes.main(["--size", "huge", "--out", "x"])
     assert "1280x720" in capsys.readouterr().err
+
+
+def test_cli_says_when_a_requested_basket_cannot_fit(tmp_path, capsys):
+    basket = ",".join(["bread-toast-400"] * 8)
+    rc = scenes.main(["--basket", basket, "--level", "easy", "--size", "320x180", "--count", "1",
+                      "--sheet", str(tmp_path / "s.png")])  # fmt: skip
+    assert rc == 2
+    assert "cannot fit bread-toast-400" in capsys.readouterr().err
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_a_requested_basket_is_laid_out_exactly(maker):
+    sc = maker.make(0, "test", 0, "medium", basket=["cola-zero-330", "cola-classic-330", "banana"])
+    assert sorted(r.sku for r in sc.render.items) == ["banana", "cola-classic-330", "cola-zero-330"]
