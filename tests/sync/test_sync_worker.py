@@ -100,7 +100,7 @@ def test_a_wrong_token_is_reported_and_nothing_is_given_up(hq, store, caplog):
     assert attempts >= 1 and "401" in last_error
 
 
-def test_headquarters_down_then_up(tmp_path, store):
+def test_unreachable_headquarters_is_retried_with_backoff_and_reported(store):
     commit_sale(store, DEVICE, 1).result()
     worker = SyncWorker(
         fast_config("http://127.0.0.1:9"), store.path, store.images.root, DEVICE
