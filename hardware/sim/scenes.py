@@ -278,7 +278,8 @@ def write_set(
         _init_worker(job)
         results = map(_write_one, indices)
     else:
-        pool = mp.get_context("fork").Pool(workers, _init_worker, (job,))
+        # spawn, not fork: forking a process that already runs OpenCV threads can deadlock
+        pool = mp.get_context("spawn").Pool(workers, _init_worker, (job,))
         results = pool.imap_unordered(_write_one, indices, chunksize=4)
     for done, (_, n, hid) in enumerate(results, 1):
         items += n
@@ -415,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         sheet = contact_sheet(scenes, boxes=args.boxes)
         path = args.sheet or Path(tempfile.gettempdir()) / f"tray-scenes-{os.getpid()}.png"
-        cv2.imwrite(str(path), sheet)
+        cv2.imwrite(str(path), sheet, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"contact sheet of {n} scenes -> {path}")
         if args.show and os.environ.get("DISPLAY"):
             os.system(f"xdg-open '{path}' >/dev/null 2>&1 &")

@@ -120,3 +120,12 @@ def test_cli_says_when_a_requested_basket_cannot_fit(tmp_path, capsys):
 def test_a_requested_basket_is_laid_out_exactly(maker):
     sc = maker.make(0, "test", 0, "medium", basket=["cola-zero-330", "cola-classic-330", "banana"])
     assert sorted(r.sku for r in sc.render.items) == ["banana", "cola-classic-330", "cola-zero-330"]
+
+
+def test_workers_do_not_change_the_set(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_set(one, count=3, seed=8, split="train", size=(320, 180), workers=1)
+    write_set(two, count=3, seed=8, split="train", size=(320, 180), workers=2)
+    for sub in ("labels", "manifests"):
+        for f in sorted((one / sub).iterdir()):
+            assert f.read_bytes() == (two / sub / f.name).read_bytes(), f.name
