@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+DEMO_TOKEN = "demo-kiosk-token"  # what `hq serve --demo` registers for the demo kiosk
+
 
 def is_loopback_host(host: str) -> bool:
     if host == "localhost":
@@ -31,7 +33,7 @@ class SyncConfig(BaseModel):
         "loopback address and only with allow_plain_http_loopback.",
     )
     device_token: SecretStr = Field(
-        SecretStr("demo-kiosk-token"),
+        SecretStr(DEMO_TOKEN),
         description="This kiosk's token, from `hq device add DEVICE_ID --store STORE`.",
     )
     ca_file: Path | None = Field(
@@ -80,6 +82,14 @@ class SyncConfig(BaseModel):
                     f"url {self.url!r} is plain HTTP; set allow_plain_http_loopback = true "
                     "to allow it to a loopback address"
                 )
+        if (
+            not is_loopback_host(parts.hostname)
+            and self.device_token.get_secret_value() == DEMO_TOKEN
+        ):
+            raise ValueError(
+                "device_token is still the demo token: set this kiosk's own token "
+                "(hq device add DEVICE_ID --store STORE prints it)"
+            )
         if self.backoff_max_s < self.backoff_initial_s:
             raise ValueError("backoff_max_s must be at least backoff_initial_s")
         if self.ca_file is not None and not self.ca_file.is_file():

@@ -22,17 +22,18 @@ def test_the_defaults_sync_the_demo_to_a_local_headquarters():
     "url", ["https://hq.example.com", "https://10.1.2.3:8443", "http://localhost:8600"]
 )
 def test_accepted_urls(url):
-    assert SyncConfig(url=url).url == url
+    assert SyncConfig(url=url, device_token="t0k").url == url
 
 
 @pytest.mark.parametrize(
     ("values", "phrase"),
     [
         ({"url": "http://hq.example.com"}, "unencrypted"),
+        ({"url": "https://hq.example.com"}, "demo token"),
         ({"url": "http://192.168.1.10:8600"}, "unencrypted"),
         ({"url": "http://127.0.0.1:8600", "allow_plain_http_loopback": False}, "allow_plain"),
         ({"url": "ftp://hq"}, "https://"),
-        ({"url": "https://hq", "ca_file": "/nonexistent/ca.pem"}, "does not exist"),
+        ({"url": "https://hq", "device_token": "t", "ca_file": "/no/ca.pem"}, "does not exist"),
         ({"backoff_initial_s": 10, "backoff_max_s": 1}, "backoff_max_s"),
         ({"batch_size": 0}, "batch_size"),
         ({"batch_sise": 10}, "batch_sise"),
