@@ -1067,12 +1067,15 @@ class ArtMaker:
         """One banana curving along y; the bounding art is the catalog footprint."""
         yel = np.array(_jitter_color(_rgb(p.colors[0]), rng, 10), np.float32)
         green_tip = rng.uniform(0, 0.6)
-        bend = rng.uniform(0.45, 0.8) * w
+        # the catalog footprint is narrow (45 mm): a slim banana with a gentle curve fits
+        r_max = w * 0.3
+        bend = rng.uniform(0.2, 1.0) * (w - 2 * r_max - 2)
         arr = np.zeros((h, w, 4), np.float32)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         t = yy / (h - 1)
-        center = w * 0.12 + bend * 4 * t * (1 - t)
-        thick = w * 0.36 * np.clip(np.sin(np.clip(t, 0.03, 0.97) * math.pi) ** 0.45, 0.12, 1)
+        center = r_max + 1 + bend * 4 * t * (1 - t)
+        # thick in the middle, tapering to the stalk and to the blossom end
+        thick = r_max * np.clip(np.sin(np.clip(t, 0.0, 1.0) * math.pi) ** 0.5, 0.15, 1)
         d = (xx - center) / thick
         inside = (np.abs(d) <= 1) & (t > 0.02) & (t < 0.99)
         ridge = 1 - 0.25 * np.abs(np.abs(d) - 0.35)  # faceted, not round
@@ -1080,11 +1083,13 @@ class ArtMaker:
             yel * (1 - green_tip * np.exp(-((t / 0.15) ** 2)))[..., None]
             + np.array([100, 140, 40]) * (green_tip * np.exp(-((t / 0.15) ** 2)))[..., None]
         )
-        spots = np.clip(_smooth_noise(h, w, rng, w / 12) - rng.uniform(0.3, 0.7), 0, 1) * 1.5
-        col = col * (1 - spots[..., None] * 0.7)
+        # sugar spots: none on a fresh banana, a few freckles on a ripe one
+        spots = np.clip(_smooth_noise(h, w, rng, w / 12) - rng.uniform(0.5, 0.95), 0, 1) * 1.5
+        col = col * (1 - spots[..., None] * 0.7 * rng.uniform(0, 1) ** 2)
         arr[..., :3] = col * (ridge * (0.55 + 0.45 * np.sqrt(np.clip(1 - d**2, 0, 1))))[..., None]
-        tips = (t < 0.07) | (t > 0.95)
-        arr[tips, :3] = np.array([70, 55, 30], np.float32)
+        stalk = t < 0.08  # the stalk is green-brown, the blossom end a dark nub
+        arr[stalk, :3] = arr[stalk, :3] * 0.5 + np.array([60, 70, 30], np.float32) * 0.5
+        arr[t > 0.965, :3] = np.array([55, 45, 30], np.float32)
         arr[..., 3] = inside * 255.0
         if rng.random() < 0.5:
             arr = arr[:, ::-1].copy()
