@@ -24,6 +24,9 @@ class LoadCell:
     ringing_hz: float = 4.0  # the platform rocks while it settles
     motion_band_g: float = 1.0  # envelope above this: the scale reports motion
     zero_range_g: Decimal = Decimal(300)  # zero refused when further than this from power-up zero
+    # Automatic zero tracking, as legal-for-trade scales do: near zero and still, the zero
+    # follows slow drift by at most this many divisions per second.
+    auto_zero_d_per_s: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class ScalePhysics:
         self._changed_at = now - 60.0  # long settled at power-up
         self._zero_offset = 0.0
         self._tare = 0.0
+        self._last_sample = now
         self._unsubscribe = None
         if isinstance(load, ObservableLoad):
             self._unsubscribe = load.subscribe(lambda _event: self._follow_load())
@@ -91,14 +95,25 @@ class ScalePhysics:
         with self._lock:
             now = self._clock()
             self._retarget(now)  # also catches loads that offer no subscription
-            gross = self._mechanical(now) + self._rng.gauss(0.0, self.cell.noise_g)
+            mechanical = self._mechanical(now)
             moving = self._envelope(now) > self.cell.motion_band_g
+            self._track_zero(mechanical, moving, now)
+            gross = mechanical + self._rng.gauss(0.0, self.cell.noise_g)
             net = gross - self._zero_offset - self._tare
         d = self.cell.resolution_g
         grams = (Decimal(repr(net)) / d).quantize(Decimal(1), rounding=ROUND_HALF_EVEN) * d
         overload = Decimal(repr(gross - self._zero_offset)) > self.cell.capacity_g + 9 * d
         underload = Decimal(repr(gross - self._zero_offset)) < -20 * d
         return Sample(grams, moving, overload, underload)
+
+    def _track_zero(self, mechanical: float, moving: bool, now: float) -> None:
+        elapsed, self._last_sample = now - self._last_sample, now
+        d = float(self.cell.resolution_g)
+        off = mechanical - self._zero_offset
+        if moving or self._tare or abs(off) > d:
+            return
+        step = self.cell.auto_zero_d_per_s * d * elapsed
+        self._zero_offset += max(-step, min(step, off))
 
     def zero(self) -> str:
         """'ok', 'moving', or 'range' (too far from the power-up zero to be zeroed)."""

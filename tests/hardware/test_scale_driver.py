@@ -313,3 +313,19 @@ def test_weighs_the_virtual_tray(tmp_path):
             wait_for(stable_near(tray.true_weight_g()), 5.0, "apple alone")
         finally:
             driver.stop()
+
+
+def test_simulated_drift_is_tracked_near_zero_but_not_under_load():
+    """Physics check: a legal-for-trade scale follows drift at zero (automatic zero
+    tracking) but never under a load, where it would eat into the shopper's weight."""
+    from hardware.sim.scale_physics import LoadCell, ScalePhysics
+
+    now = [0.0]
+    cell = LoadCell(noise_g=0.0, drift_g_per_min=3.0)
+    empty = ScalePhysics(PlatformLoad(0.0), cell, clock=lambda: now[0])
+    loaded = ScalePhysics(PlatformLoad(500.0), cell, clock=lambda: now[0])
+    for _ in range(600):  # ten minutes, sampled every second
+        now[0] += 1.0
+        empty_reading, loaded_reading = empty.sample().grams, loaded.sample().grams
+    assert empty_reading == 0
+    assert loaded_reading == 530  # 3 g/min for 10 min, uncorrected
