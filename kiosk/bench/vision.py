@@ -103,7 +103,7 @@ def bare_latency(detector: Detector, image: np.ndarray, runs: int) -> list[float
 
 
 def live(detector: Detector, images: list[np.ndarray], fps: float, seconds: float,
-         config: VisionConfig) -> dict[str, object]:  # fmt: skip
+         config: VisionConfig, settle_s: float = 1.0) -> dict[str, object]:  # fmt: skip
     outcomes: list[FrameOutcome] = []
     views = []
     previews = [0]
@@ -122,7 +122,7 @@ def live(detector: Detector, images: list[np.ndarray], fps: float, seconds: floa
         on_outcome=outcomes.append,
     )
     pipe.start()
-    time.sleep(1.0)  # let the threads settle before counting
+    time.sleep(settle_s)  # let the threads settle before counting
     with lock:
         previews[0] = 0
     first = len(outcomes)

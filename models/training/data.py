@@ -63,6 +63,19 @@ class AugmentConfig:
     min_visible: float = 0.4  # a box cut by the border below this share is dropped
 
 
+_NOISE_BANK = 8
+_noise_cache: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _noise_bank(shape: tuple[int, ...]) -> np.ndarray:
+    """A few unit-variance noise images, made once: drawing fresh Gaussian noise for
+    every image costs more than the rest of the augmentation together."""
+    if shape not in _noise_cache:
+        rng = np.random.default_rng(12345)
+        _noise_cache[shape] = rng.standard_normal((_NOISE_BANK, *shape), dtype=np.float32)
+    return _noise_cache[shape]
+
+
 def augment(
     image: np.ndarray, boxes: np.ndarray, classes: np.ndarray, rng: np.random.Generator,
     cfg: AugmentConfig,
@@ -90,16 +103,22 @@ def augment(
     if rng.random() < cfg.flip_ud:
         out = out[::-1]
         boxes[:, [1, 3]] = h - boxes[:, [3, 1]]
-    # Light and sensor.
-    f = out.astype(np.float32)
+    # Light and sensor, on uint8 through per-channel lookup tables (cheap on a CPU
+    # that is also training).
     gain = 1.0 + rng.uniform(-cfg.brightness, cfg.brightness)
     contrast = 1.0 + rng.uniform(-cfg.contrast, cfg.contrast)
-    wb = 1.0 + rng.uniform(-cfg.white_balance, cfg.white_balance, size=3).astype(np.float32)
-    mean = f.mean()
-    f = ((f - mean) * contrast + mean) * gain * wb
+    wb = 1.0 + rng.uniform(-cfg.white_balance, cfg.white_balance, size=3)
+    mean = float(out[::4, ::4].mean())
+    levels = np.arange(256, dtype=np.float32)
+    lut = np.stack(
+        [np.clip(((levels - mean) * contrast + mean) * gain * wb[c], 0, 255) for c in range(3)],
+        axis=1,
+    ).astype(np.uint8)[:, None, :]  # (256, 1, 3): one table per channel
+    out = cv2.LUT(np.ascontiguousarray(out), lut)
     if cfg.noise_sigma > 0:
-        f += rng.normal(0, rng.uniform(0, cfg.noise_sigma), size=f.shape).astype(np.float32)
-    out = np.clip(f, 0, 255).astype(np.uint8)
+        noise = _noise_bank(out.shape)[int(rng.integers(_NOISE_BANK))]
+        sigma = rng.uniform(0, cfg.noise_sigma)
+        out = np.clip(out + noise * np.float32(sigma), 0, 255).astype(np.uint8)
     if rng.random() < cfg.blur_p:
         k = int(rng.choice([3, 5]))
         out = cv2.GaussianBlur(out, (k, k), 0)
