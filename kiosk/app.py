@@ -74,6 +74,7 @@ class SimWorld:
         seed: int = 7,
         size: tuple[int, int] = (960, 540),
         fps: float = 25.0,
+        scale_link: Path | None = None,
     ) -> None:
         self.sim_catalog = load_sim_catalog(catalog_path)
         self.tray = VirtualTray(self.sim_catalog, seed=seed)
@@ -81,7 +82,8 @@ class SimWorld:
         self.camera = SimulatedCamera(
             self.tray, size[0], size[1], fps=fps, seed=seed, camera=self.camera_model
         )
-        self.scale = ScaleSimulator(self.tray, "mtsics", seed=seed)
+        # a stable name, like /dev/serial/by-id/..., survives the replug of the demo
+        self.scale = ScaleSimulator(self.tray, "mtsics", seed=seed, link=scale_link)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.scan_listeners: list[Callable[[str], None]] = []
@@ -302,7 +304,14 @@ class KioskApp:
                 "kiosk run needs camera and scale sections in the config (not there yet); "
                 "use `kiosk demo`"
             )
-        self.world = SimWorld(config.catalog.path, seed=seed, size=camera_size, fps=camera_fps)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.world = SimWorld(
+            config.catalog.path,
+            seed=seed,
+            size=camera_size,
+            fps=camera_fps,
+            scale_link=self.data_dir / "scale-sim",
+        )
         self.vision_config = VisionConfig()
         self.detector = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
         self.service = CheckoutService(

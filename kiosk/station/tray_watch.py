@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from hardware.scale.events import ScaleEvent, ScaleMotion, WeightReading
-from kiosk.domain.checkout import Checkout, TrayEmptied, TrayMoving, TraySettled, Verdict
+from kiosk.domain.checkout import Checkout, Phase, TrayEmptied, TrayMoving, TraySettled
 from kiosk.domain.decision import Decision, DecisionEngine, known_items
 from kiosk.domain.tray_view import SeenItem, TrayView
 
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 # A stable weight that drifts by more than this after a decision is a new tray
 # (an item slipped onto the edge, out of the camera's view): decide again.
 REDECIDE_G = Decimal(4)
+# Below this a still tray with nothing in view is empty (scale noise and drift).
+EMPTY_G = Decimal(5)
+_SHOPPING = (Phase.PLACING, Phase.REVIEW, Phase.ASSIST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +162,15 @@ class TrayWatch:
             stable_at = max(self._view_still_since or view.timestamp,
                             self._weight_stable_since or weight.at)  # fmt: skip
         checkout = self._checkout()
+        if view.empty and abs(grams) <= EMPTY_G:
+            # Nothing seen, nothing weighed: the tray is empty, whatever the basket says
+            # (scanned items are in the shopper's hand or bag; the checkout knows).
+            self.decisions += 1
+            self._post(TrayEmptied(self._wall()))
+            return
+        known = known_items(checkout.basket) if checkout.phase in _SHOPPING else {}
         try:
-            decision = self.engine.decide(
-                view, grams, known_items(checkout.basket), attempt=checkout.shopper_attempts
-            )
+            decision = self.engine.decide(view, grams, known, attempt=checkout.shopper_attempts)
         except Exception:
             log.exception("the decision failed; the tray stays undecided")
             return
@@ -170,16 +178,7 @@ class TrayWatch:
         note = SettleNote(view, decision, grams, stable_at, self._clock())
         for cb in self.settle_listeners:
             cb(note)
-        if (
-            decision.verdict is Verdict.CONFIRMED
-            and not decision.counts
-            and not decision.weighed
-            and view.empty
-        ):
-            self._post(TrayEmptied(self._wall()))
-        else:
-            outcome = decision.to_outcome(self._language())
-            self._post(TraySettled(self._wall(), outcome))
+        self._post(TraySettled(self._wall(), decision.to_outcome(self._language())))
 
     def redecide(self) -> None:
         """Decide the same still tray again: the shopper named or scanned an item."""

@@ -53,13 +53,13 @@ class Translations:
         if self._translator is not None:
             self.app.removeTranslator(self._translator)
             self._translator = None
-        if language != "en":
-            t = QTranslator(self.app)
-            if t.load(str(I18N_DIR / f"kiosk_{language}.qm")):
-                self.app.installTranslator(t)
-                self._translator = t
-            else:
-                log.warning("no translation for %s in %s", language, I18N_DIR)
+        # English is the source language; its file only carries the plural forms.
+        t = QTranslator(self.app)
+        if t.load(str(I18N_DIR / f"kiosk_{language}.qm")):
+            self.app.installTranslator(t)
+            self._translator = t
+        else:
+            log.warning("no translation for %s in %s", language, I18N_DIR)
         if self.engine is not None:
             self.engine.retranslate()
 

@@ -9,6 +9,7 @@ Rectangle {
     property string staffId: ""
     property string pin: ""
     property bool enteringPin: false
+    property string seenMessage: ""
     color: "#cc1d2329"
     MouseArea { anchors.fill: parent }
 
@@ -19,7 +20,11 @@ Rectangle {
             if (p.staff.pendingStaffId !== "" && p.staffId !== p.staff.pendingStaffId) {
                 p.staffId = p.staff.pendingStaffId; p.enteringPin = true; p.pin = ""
             }
-            if (p.staff.message !== "") p.pin = ""
+            if (p.staff.message !== p.seenMessage) {
+                // a new verdict on the last PIN: start the next one from empty
+                p.seenMessage = p.staff.message
+                if (p.staff.message !== "") p.pin = ""
+            }
         }
     }
 

@@ -31,7 +31,7 @@ Rectangle {
             anchors.right: parent.right; anchors.rightMargin: 24 * sp.u
             anchors.verticalCenter: parent.verticalCenter
             u: sp.u; implicitHeight: 72 * sp.u
-            tint: "white"; filled: false
+            tint: "#4a5a70"
             text: qsTr("Leave staff mode")
             onClicked: sp.staff.logout()
         }

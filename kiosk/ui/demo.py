@@ -1,0 +1,315 @@
+"""`kiosk demo`: the kiosk on simulated devices, driven by a person or by a script.
+
+With a display it opens the kiosk window beside the simulator panel. Without one
+(or with `QT_QPA_PLATFORM=offscreen`) it plays six scripted shoppers through the real
+screens - it taps the buttons a shopper would tap - writes a screenshot of each step
+and prints the sales it stored.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQuick import QQuickItem, QQuickWindow, QSGRendererInterface
+from PySide6.QtTest import QTest
+
+from kiosk.config import KioskConfig
+from kiosk.domain.money import format_money
+
+
+class DemoError(RuntimeError):
+    """A scripted step did not happen in time; the message says which."""
+
+
+def headless_requested() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return True
+    if os.environ.get("KIOSK_DEMO_HEADLESS"):
+        return True
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def qt_application(headless: bool) -> QGuiApplication:
+    app = QGuiApplication.instance()
+    if app is not None:
+        return app  # type: ignore[return-value]
+    if headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        # no GPU offscreen: Qt Quick's software renderer draws and grabs reliably
+        QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
+    return QGuiApplication(sys.argv[:1])
+
+
+def spin(seconds: float) -> None:
+    """Run the Qt event loop for a while (the demo's pace; tests wait on conditions)."""
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def wait_until(what: str, cond: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise DemoError(f"timed out after {timeout:.0f} s waiting for: {what}")
+        spin(0.02)
+
+
+class Driver:
+    """Taps the screens like a shopper: finds a control by objectName, clicks its centre."""
+
+    def __init__(self, window) -> None:  # kiosk.ui.window.KioskWindow
+        self.window = window
+
+    def item(self, name: str) -> QQuickItem | None:
+        # Walk the visual tree: delegates of views and repeaters are not QObject
+        # children of the window, so findChildren() misses them.
+        stack = [self.window.root.contentItem()]
+        while stack:
+            it = stack.pop()
+            if not it.isVisible() or it.opacity() == 0:
+                continue
+            if it.objectName() == name and it.isEnabled():
+                return it
+            stack.extend(it.childItems())
+        return None
+
+    def tap(self, name: str, timeout: float = 5.0) -> None:
+        wait_until(f"a visible {name!r} to tap", lambda: self.item(name) is not None, timeout)
+        it = self.item(name)
+        assert it is not None
+        centre = it.mapToScene(QPointF(it.width() / 2, it.height() / 2))
+        QTest.mouseClick(
+            self.window.root, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+            QPoint(round(centre.x()), round(centre.y())),
+        )  # fmt: skip
+        spin(0.05)
+
+    def type_pin(self, digits: str) -> None:
+        for d in digits:
+            self.tap(f"pin_{d}")
+        self.tap("pin_OK")
+
+
+@dataclass
+class Shots:
+    directory: Path | None
+    language: str = ""
+    taken: list[Path] = field(default_factory=list)
+    counter: int = 0
+
+    def take(self, window, name: str) -> None:
+        if self.directory is None:
+            return
+        spin(0.15)  # one more frame of the camera and the animations
+        self.counter += 1
+        path = self.directory / f"{self.counter:02d}-{name}.png"
+        self.taken.append(window.screenshot(path))
+
+
+# ---------------------------------------------------------------------------- stories
+
+
+@dataclass
+class Context:
+    app: object  # kiosk.app.KioskApp
+    window: object
+    ui: Driver
+    shots: Shots
+    out: Callable[[str], None]
+
+    @property
+    def checkout(self):
+        return self.window.checkout
+
+    def phase(self) -> str:
+        return self.checkout.phase
+
+    def wait_phase(self, *phases: str, timeout: float = 10.0) -> None:
+        wait_until(f"the {' or '.join(phases)} screen", lambda: self.phase() in phases, timeout)
+
+    def wait_review(self, timeout: float = 10.0) -> None:
+        wait_until(
+            "the basket after the tray settled",
+            lambda: self.phase() in ("review", "assist") and self.checkout.itemCount > 0,
+            timeout,
+        )
+
+    def pay_and_leave(self, method: str, receipt: str, tag: str) -> None:
+        ui = self.ui
+        ui.tap("payButton")
+        self.shots.take(self.window, f"{tag}-pay-method")
+        ui.tap("payQr" if method == "qr" else "payCard")
+        self.wait_phase("paying")
+        self.shots.take(self.window, f"{tag}-paying")
+        self.wait_phase("receipt")
+        self.shots.take(self.window, f"{tag}-paid")
+        ui.tap({"print": "receiptPrint", "qr": "receiptQr"}.get(receipt, "receiptNone"))
+        if receipt == "qr":
+            wait_until("the e-receipt QR code", lambda: self.checkout.qrCode != "")
+        self.shots.take(self.window, f"{tag}-receipt-{receipt}")
+        ui.tap("receiptDone")
+        self.app.world.clear()
+        self.wait_phase("idle")
+
+
+def shopper_plain(c: Context) -> None:
+    """A plain basket: a cola and a bag of chips, paid by QR code, printed receipt."""
+    c.app.world.place("cola-classic-330")
+    c.app.world.place("chips-original-70")
+    c.wait_review()
+    c.shots.take(c.window, "plain-review")
+    c.pay_and_leave("qr", "print", "plain")
+
+
+def shopper_lookalike(c: Context) -> None:
+    """A look-alike: a cola can upside down (no flavour shown); the shopper picks it."""
+    c.app.world.place("cola-zero-330", face="bottom")
+    c.app.world.place("water-spring-550")
+    c.wait_review()
+    wait_until("a question about the can", lambda: c.checkout.guidanceKind == "choose")
+    c.shots.take(c.window, "lookalike-question")
+    c.ui.tap("candidate_cola-zero-330")
+    wait_until(
+        "the question answered",
+        lambda: c.checkout.guidanceKind == "" and c.checkout.canPay,
+    )
+    c.shots.take(c.window, "lookalike-answered")
+    c.pay_and_leave("card", "qr", "lookalike")
+
+
+def shopper_produce(c: Context) -> None:
+    """Loose produce: three apples priced by weight, with a toothpaste."""
+    for _ in range(3):
+        c.app.world.place("apple-fuji")
+    c.app.world.place("toothpaste-120")
+    c.wait_review()
+    wait_until("the apples weighed", lambda: c.checkout.canPay)
+    c.shots.take(c.window, "produce-review")
+    c.pay_and_leave("qr", "none", "produce")
+
+
+def shopper_age(c: Context) -> None:
+    """Beer: staff scan their badge, enter the PIN (one wrong first), approve the age."""
+    c.app.world.place("beer-seabreeze-500")
+    c.app.world.place("peanuts-200")
+    c.wait_phase("assist")
+    wait_until("the basket", lambda: c.checkout.itemCount >= 2)
+    c.shots.take(c.window, "age-assist")
+    c.app.world.scan_badge("S001")
+    wait_until("the PIN pad for S001", lambda: c.window.staff.pendingStaffId == "S001")
+    wait_until("the PIN pad", lambda: c.ui.item("pin_1") is not None)
+    c.ui.type_pin("9999")
+    wait_until("the wrong PIN told", lambda: c.window.staff.message.startswith("wrong"))
+    c.shots.take(c.window, "age-wrong-pin")
+    c.ui.type_pin("1234")
+    wait_until("staff mode", lambda: c.window.staff.loggedIn)
+    c.shots.take(c.window, "age-staff-mode")
+    c.ui.tap("approveAge")
+    wait_until("the age approved", lambda: not c.checkout.needsAgeCheck)
+    c.ui.tap("staffLeave")
+    c.wait_phase("review")
+    c.shots.take(c.window, "age-approved")
+    c.pay_and_leave("qr", "print", "age")
+
+
+def shopper_hidden(c: Context) -> None:
+    """A hidden item: gum under a bag of chips. The weight gives it away; the shopper
+    is asked to spread the items out, and then both are on the receipt."""
+    c.app.world.place("gum-mint-40")
+    c.app.world.place("chips-tomato-70", stack=True)
+    c.wait_review()
+    wait_until("a request to move items", lambda: c.checkout.guidanceKind not in ("",))
+    c.shots.take(c.window, "hidden-question")
+    c.app.world.spread_out()
+    wait_until(
+        "both items on the list",
+        lambda: c.checkout.itemCount == 2 and c.checkout.canPay,
+        timeout=15,
+    )
+    c.shots.take(c.window, "hidden-resolved")
+    c.pay_and_leave("card", "print", "hidden")
+
+
+def shopper_fault(c: Context) -> None:
+    """A device fault: the scale is unplugged mid-checkout, then plugged back in."""
+    c.app.world.place("milk-pure-250")
+    c.app.world.place("bread-toast-400")
+    c.wait_review()
+    c.app.world.unplug_scale()
+    c.wait_phase("out_of_service", timeout=15)
+    c.shots.take(c.window, "fault-out-of-service")
+    c.app.world.replug_scale()
+    c.wait_review(timeout=20)
+    wait_until("the basket back", lambda: c.checkout.canPay, timeout=15)
+    c.shots.take(c.window, "fault-recovered")
+    c.pay_and_leave("qr", "none", "fault")
+
+
+STORIES: tuple[tuple[str, Callable[[Context], None]], ...] = (
+    ("A plain basket, paid by QR code", shopper_plain),
+    ("A look-alike can: the shopper picks the flavour", shopper_lookalike),
+    ("Loose produce by weight", shopper_produce),
+    ("An age-restricted item approved by staff", shopper_age),
+    ("A hidden item found by the weight", shopper_hidden),
+    ("The scale unplugged and plugged back in", shopper_fault),
+)
+
+
+def run_stories(
+    app, window, *, shots_dir: Path | None, out: Callable[[str], None] = print, stories=STORIES
+) -> list[Path]:
+    shots = Shots(shots_dir)
+    ctx = Context(app, window, Driver(window), shots, out)
+    wait_until("the camera's first frame", lambda: window.camera.frames_shown > 0, 15)
+    ctx.wait_phase("idle", timeout=10)
+    shots.take(window, "welcome")
+    for n, (title, story) in enumerate(stories, 1):
+        out(f"=== Shopper {n}: {title}")
+        t0 = time.monotonic()
+        story(ctx)
+        out(f"    done in {time.monotonic() - t0:.1f} s")
+    return shots.taken
+
+
+def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
+    """`kiosk demo`: interactive with a display, the scripted shoppers without."""
+    from kiosk.app import KioskApp
+
+    headless = headless_requested()
+    qt = qt_application(headless)
+    data_dir = config.store.data_dir / "demo"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    app = KioskApp(config, data_dir=data_dir).start()
+    try:
+        window = app.open_window(show_simulator=not headless, visible=True)
+        if not headless:
+            out("The kiosk is open. Use the simulator panel on the right to play the shopper.")
+            out("Staff: press and hold the store name for 2 s; staff S001, PIN 1234.")
+            return int(qt.exec())
+        shots_dir = Path(os.environ.get("KIOSK_DEMO_SHOTS", data_dir / "screenshots"))
+        shutil.rmtree(shots_dir, ignore_errors=True)
+        window.resize(1920, 1080)
+        run_stories(app, window, shots_dir=shots_dir, out=out)
+        out(f"\n=== Screenshots of every step: {shots_dir}")
+        out(f"=== Stored in {app.store.path}")
+        for row in reversed(app.store.recent_sales()):
+            out(f"  {row['id']}  {row['status']:<9} {format_money(row['total']):>9}")
+        out(f"  outbox rows waiting for headquarters: {app.store.outbox_backlog()}")
+        return 0
+    except DemoError as err:
+        out(f"demo stopped: {err}")
+        if app.window is not None:
+            out(f"the screen at that moment: {app.window.screenshot(data_dir / 'failed.png')}")
+        return 1
+    finally:
+        app.stop()
+        QCoreApplication.processEvents()
