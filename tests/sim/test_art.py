@@ -1,5 +1,4 @@
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -38,13 +37,17 @@ def test_produce_has_several_different_drawings(art):
 
 
 def test_a_sku_without_art_is_named(tmp_path, sim_catalog):
-    art_dir = tmp_path / "art"
-    shutil.copytree(DEFAULT_ART_DIR, art_dir)
-    index = json.loads((art_dir / "index.json").read_text())
+    index = json.loads((DEFAULT_ART_DIR / "index.json").read_text())
     del index["products"]["cola-zero-330"]
-    (art_dir / "index.json").write_text(json.dumps(index))
+    (tmp_path / "index.json").write_text(json.dumps(index))
     with pytest.raises(MissingArtError, match="cola-zero-330"):
-        ArtLibrary(sim_catalog, art_dir)
+        ArtLibrary(sim_catalog, tmp_path)
+
+
+def test_a_missing_drawing_is_named(tmp_path, sim_catalog):
+    (tmp_path / "index.json").write_text((DEFAULT_ART_DIR / "index.json").read_text())
+    with pytest.raises(MissingArtError, match="cola-classic-330"):
+        ArtLibrary(sim_catalog, tmp_path).at_scale(2.0)
 
 
 def test_barcodes_are_real_ean13():
