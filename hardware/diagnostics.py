@@ -16,6 +16,9 @@ from pathlib import Path
 
 from serial.tools import list_ports
 
+from .printer.config import EscPosPrinterConfig
+from .scale.config import ScaleConfig
+
 
 class DeviceKind(Enum):
     SERIAL = "serial"
@@ -104,7 +107,7 @@ class ProbeResult:
     detail: str
 
 
-def probe_scale(config) -> ProbeResult:
+def probe_scale(config: ScaleConfig) -> ProbeResult:
     """Open the configured scale once and identify it (not while the driver runs:
     the port is opened exclusively)."""
     from .scale.link import LinkLost, NoReply, ScaleLink
@@ -123,7 +126,7 @@ def probe_scale(config) -> ProbeResult:
         link.close()
 
 
-def probe_printer(config) -> ProbeResult:
+def probe_printer(config: EscPosPrinterConfig) -> ProbeResult:
     from .printer.driver import EscPosPrinter
 
     status = EscPosPrinter(config).status()

@@ -8,6 +8,8 @@ cut by column. Some devices echo the command before answering; some answer `SI` 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .frames import (
     Ack,
     Echo,
@@ -133,7 +135,7 @@ def _status_fault(line: bytes, command: str, status: str) -> Parsed:
     return Unreadable(line, f"unknown status {status!r}")
 
 
-def _grams(value: str, unit: str):
+def _grams(value: str, unit: str) -> Decimal | None:
     number = decimal_or_none(value)
     return None if number is None else to_grams(number, unit)
 

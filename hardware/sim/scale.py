@@ -86,6 +86,11 @@ class ScaleSimulator:
         """Send only the first half of the next reply."""
         self._partial = True
 
+    @property
+    def faults_pending(self) -> bool:
+        """A garbage burst or a cut reply is armed and not yet sent."""
+        return bool(self._garbage or self._partial)
+
     def unplug(self) -> None:
         self.port.unplug()
 

@@ -133,9 +133,9 @@ def test_garbage_and_partial_frames_never_become_weights(tmp_path, protocol):
         rig.stable_at(500.0)
         for _ in range(5):
             rig.sim.send_garbage(40)
-            wait_for(lambda: rig.sim._garbage == 0, 2.0, "garbage sent")
+            wait_for(lambda: not rig.sim.faults_pending, 2.0, "garbage sent")
             rig.sim.cut_next_reply()
-            wait_for(lambda: not rig.sim._partial, 2.0, "partial frame sent")
+            wait_for(lambda: not rig.sim.faults_pending, 2.0, "partial frame sent")
         rig.events.clear()
         rig.stable_at(500.0)
         weights = {e.grams for e in rig.events.of(WeightReading)}
