@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the table of translations keeps each source text on one line)
 """Regenerates the screens' translations: lupdate (QML -> .ts), our Chinese texts into
 the .ts, lrelease (.ts -> .qm). Run after changing a qsTr() text:
 
