@@ -9,11 +9,12 @@ cd "$(dirname "$0")"
 VENV=${KIOSK_VENV:-.venv}
 # Shared libraries the PySide6 wheels load (xcb for a real display, EGL/GL for Qt
 # Quick's software path, fontconfig + Noto CJK so Chinese text is not tofu), Xvfb
-# for screenshots, venv for Debian's python3.
+# for screenshots, venv for Debian's python3; postgresql (the hq tests start a real
+# server) and openssl (the TLS test makes a store CA).
 DEB_PACKAGES=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
               libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
               libxcb-xinerama0 libxcb-randr0 libxcb-image0 libxcb-render-util0
-              fonts-noto-cjk xvfb)
+              fonts-noto-cjk xvfb postgresql openssl)
 
 python_bin() {
     for candidate in python3.13 python3.12 python3.11 python3; do

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk.catalog_file import DEMO_CATALOG
+from kiosk.sync.config import SyncConfig
 
 ENV_PREFIX = "KIOSK__"
 
@@ -89,6 +90,7 @@ class KioskConfig(_Section):
     checkout: CheckoutConfig = CheckoutConfig()
     payment: PaymentConfig = Field(default_factory=SimulatedPaymentConfig)
     ui: UiConfig = UiConfig()
+    sync: SyncConfig = SyncConfig()
 
 
 def _env_value(raw: str) -> Any:
