@@ -17,17 +17,15 @@ import numpy as np
 
 from hardware.sim.art_library import RIGID_SHAPES, ArtLibrary, ProductArt
 from hardware.sim.camera_model import CameraModel
-from hardware.sim.tray import TRAY_SIZE_MM, Hand, ItemView, TraySnapshot
+from hardware.sim.hand_art import HAND_PPM, hand_sprite
+from hardware.sim.surfaces import COUNTERS, TRAY_GLOSS, TRAYS, world_surface, world_to_texture
+from hardware.sim.tray import Hand, ItemView, TraySnapshot
 
 HAND_ID = 255
 # An item is "hidden" (no label line) when less than this share of it can be seen:
 # a sliver of a package is not something a person, or a detector, can name.
 MIN_VISIBLE_FRACTION = 0.12
 MIN_VISIBLE_PX = 60
-
-COUNTERS = 4
-TRAYS = 4
-TRAY_GLOSS = (0.55, 0.08, 0.25, 0.15)  # brushed steel, rubber mat, white plastic, blue mat
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,225 +102,6 @@ class RenderResult:
     id_map: np.ndarray = field(repr=False)  # per pixel: 0 tray, k item index + 1, 255 hand
 
 
-# ----------------------------------------------------------------------------- surfaces
-
-_WORLD_PPM = 1.0
-_WORLD_ORIGIN = (-450.0, -330.0)
-_WORLD_SIZE = (1500.0, 1060.0)
-
-
-def _smooth(h: int, w: int, rng: np.random.Generator, cell: float) -> np.ndarray:
-    g = rng.uniform(-1, 1, (max(2, int(h / cell) + 2), max(2, int(w / cell) + 2))).astype(
-        np.float32
-    )
-    return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)
-
-
-def _counter_texture(kind: int, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    if kind == 0:  # grey granite-look laminate
-        base = np.array([150, 152, 150], np.float32)
-        speck = (rng.random((h, w)) > 0.93).astype(np.float32) * rng.uniform(-60, 40, (h, w))
-        tex = (
-            base
-            + _smooth(h, w, rng, 40)[..., None] * 10
-            + cv2.GaussianBlur(speck, (3, 3), 0)[..., None]
-        )
-    elif kind == 1:  # light oak
-        base = np.array([120, 165, 200], np.float32)
-        rows = _smooth(h, 1, rng, 6)[:, 0] * 0.6 + _smooth(h, 1, rng, 1.5)[:, 0] * 0.3
-        grain = np.tile(rows[:, None], (1, w)) + _smooth(h, w, rng, 80) * 0.5
-        tex = base * (1 + 0.12 * grain)[..., None]
-    elif kind == 2:  # white laminate
-        tex = np.array([222, 224, 226], np.float32) + _smooth(h, w, rng, 60)[..., None] * 5
-        tex = tex + rng.normal(0, 2, (h, w, 1)).astype(np.float32)
-    else:  # dark slate
-        tex = np.array([62, 60, 58], np.float32) + _smooth(h, w, rng, 30)[..., None] * 10
-        tex = tex + rng.normal(0, 4, (h, w, 1)).astype(np.float32)
-    return tex
-
-
-def _tray_texture(kind: int, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    if kind == 0:  # brushed stainless steel: streaks along x
-        streak = cv2.blur(rng.normal(0, 1, (h, w)).astype(np.float32), (41, 1)) * 18
-        tex = (
-            np.array([182, 180, 176], np.float32)
-            + streak[..., None]
-            + _smooth(h, w, rng, 90)[..., None] * 12
-        )
-    elif kind == 1:  # black rubber mat with fine ribs
-        ribs = (np.sin(np.arange(h) * 2 * math.pi / (4 * _WORLD_PPM)) > 0.6).astype(np.float32)
-        tex = (
-            np.array([48, 46, 44], np.float32)
-            + ribs[:, None, None] * 10
-            + rng.normal(0, 2, (h, w, 1))
-        )
-    elif kind == 2:  # white plastic tray
-        tex = np.array([228, 230, 228], np.float32) + _smooth(h, w, rng, 50)[..., None] * 6
-    else:  # blue-grey anti-slip mat with a dot pattern
-        yy, xx = np.mgrid[0:h, 0:w]
-        step = int(12 * _WORLD_PPM)
-        dots = ((xx % step) - step / 2) ** 2 + ((yy % step) - step / 2) ** 2 < (
-            2.2 * _WORLD_PPM
-        ) ** 2
-        tex = (
-            np.array([150, 130, 110], np.float32)
-            + dots[..., None] * 14
-            + _smooth(h, w, rng, 70)[..., None] * 6
-        )
-    return tex
-
-
-def world_backdrop(counter: int, tray: int, seed: int) -> np.ndarray:
-    """Counter with the tray on it, top-down at `_WORLD_PPM`, BGR uint8."""
-    rng = np.random.default_rng(seed)
-    W, H = int(_WORLD_SIZE[0] * _WORLD_PPM), int(_WORLD_SIZE[1] * _WORLD_PPM)
-    img = _counter_texture(counter, H, W, rng)
-
-    def px(x: float, y: float) -> tuple[int, int]:
-        return (int((x - _WORLD_ORIGIN[0]) * _WORLD_PPM), int((y - _WORLD_ORIGIN[1]) * _WORLD_PPM))
-
-    tw, th = TRAY_SIZE_MM
-    rim = 14.0
-    # the scale platform sits proud of the counter: a soft contact shadow around it
-    shadow = np.zeros((H, W), np.float32)
-    x0, y0 = px(-rim, -rim)
-    x1, y1 = px(tw + rim, th + rim)
-    cv2.rectangle(shadow, (x0 + 8, y0 + 10), (x1 + 8, y1 + 12), 1.0, -1)
-    shadow = cv2.GaussianBlur(shadow, (0, 0), 14)
-    img *= (1 - 0.45 * shadow)[..., None]
-    # tray: rim band, then the bed
-    mask = np.zeros((H, W), np.uint8)
-    r = int(22 * _WORLD_PPM)
-    _rounded_rect(mask, (x0, y0), (x1, y1), r, 255)
-    bed = np.zeros((H, W), np.uint8)
-    bx0, by0 = px(0, 0)
-    bx1, by1 = px(tw, th)
-    _rounded_rect(bed, (bx0, by0), (bx1, by1), int(12 * _WORLD_PPM), 255)
-    tray_tex = _tray_texture(tray, H, W, rng)
-    rim_col = tray_tex * 0.92 + 12
-    m = (mask > 0)[..., None]
-    img = np.where(m, rim_col, img)
-    img = np.where((bed > 0)[..., None], tray_tex, img)
-    # the rim's inner edge catches light on one side and is in shade on the other
-    edge = cv2.GaussianBlur((bed > 0).astype(np.float32), (0, 0), 2.0)
-    gy, gx = np.gradient(edge)
-    img += (gx * 0.0 + gy * 0.0 - (gx + gy) * 900)[..., None] * 0.15
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-_WORLD_SURFACES: dict[tuple[int, int], np.ndarray] = {}
-
-
-def _world_surface(counter: int, tray: int) -> np.ndarray:
-    """One texture per counter and tray kind per process (each ~5 MB, made in ~0.3 s);
-    scene-to-scene variety comes from the light, not from new wood grain."""
-    key = (counter % COUNTERS, tray % TRAYS)
-    if key not in _WORLD_SURFACES:
-        _WORLD_SURFACES[key] = world_backdrop(*key, seed=1000 + 10 * key[0] + key[1])
-    return _WORLD_SURFACES[key]
-
-
-def _remember(cache: dict, key, value, limit: int) -> None:
-    """Insert into a small cache, dropping the oldest entry when full."""
-    if len(cache) >= limit:
-        cache.pop(next(iter(cache)))
-    cache[key] = value
-
-
-def _rounded_rect(img, p0, p1, r, color) -> None:
-    (x0, y0), (x1, y1) = p0, p1
-    cv2.rectangle(img, (x0 + r, y0), (x1 - r, y1), color, -1)
-    cv2.rectangle(img, (x0, y0 + r), (x1, y1 - r), color, -1)
-    for cx, cy in ((x0 + r, y0 + r), (x1 - r, y0 + r), (x0 + r, y1 - r), (x1 - r, y1 - r)):
-        cv2.circle(img, (cx, cy), r, color, -1)
-
-
-def _world_to_tex() -> np.ndarray:
-    return np.array(
-        [
-            [_WORLD_PPM, 0, -_WORLD_ORIGIN[0] * _WORLD_PPM],
-            [0, _WORLD_PPM, -_WORLD_ORIGIN[1] * _WORLD_PPM],
-            [0, 0, 1],
-        ],
-        float,
-    )
-
-
-# ----------------------------------------------------------------------------- the hand
-
-SKIN_TONES = ((150, 180, 225), (120, 160, 205), (95, 130, 180), (70, 95, 140))
-SLEEVES = ((60, 40, 30), (140, 140, 140), (40, 40, 120), (180, 160, 120))
-_HAND_PPM = 2.0
-_HAND_LEN = 700.0  # fingertips to the end of the drawn sleeve, mm
-
-
-def hand_sprite(skin: int) -> np.ndarray:
-    """The back of a right hand seen from above, fingers towards local -x; premultiplied
-    BGRA. Local frame: fingertips at x = 0, the arm runs along +x to `_HAND_LEN`, y is
-    across. Each finger is its own rounded part, so fingers read as fingers."""
-    s = _HAND_PPM
-    W, H = int(_HAND_LEN * s), int(150 * s)
-    cy = H / 2
-    rng = np.random.default_rng(500 + skin)
-    parts: list[np.ndarray] = []
-
-    def capsule(p0, p1, r0, r1) -> np.ndarray:
-        m = np.zeros((H, W), np.uint8)
-        (x0, y0), (x1, y1) = p0, p1
-        d = np.array([x1 - x0, y1 - y0], float)
-        n = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-9)
-        poly = np.array(
-            [[x0, y0] + n * r0, [x1, y1] + n * r1, [x1, y1] - n * r1, [x0, y0] - n * r0]
-        )
-        cv2.fillConvexPoly(m, (poly * s).astype(np.int32), 255, cv2.LINE_AA)
-        cv2.circle(m, (int(x0 * s), int(y0 * s)), int(r0 * s), 255, -1, cv2.LINE_AA)
-        cv2.circle(m, (int(x1 * s), int(y1 * s)), int(r1 * s), 255, -1, cv2.LINE_AA)
-        return m
-
-    c = cy / s  # centre line in mm
-    # fingers: (across offset at the knuckle, length, splay), index finger nearest the thumb
-    for off, length, splay, width in ((-24, 72, -0.10, 8.2), (-8, 80, -0.03, 8.6),
-                                      (8, 76, 0.03, 8.2), (23, 62, 0.10, 7.2)):  # fmt: skip
-        kx, ky = 92.0, c + off
-        tx = kx - length * math.cos(splay) + rng.normal(0, 2)
-        ty = ky + length * math.sin(splay) * -1 - off * 0.12
-        parts.append(capsule((tx + width, ty), (kx, ky), width * 0.85, width))
-    # thumb: shorter, thicker, angled out from the palm
-    parts.append(capsule((70, c - 52), (128, c - 30), 9.5, 12))
-    palm = np.zeros((H, W), np.uint8)
-    cv2.ellipse(
-        palm,
-        (int(118 * s), int(c * s)),
-        (int(40 * s), int(38 * s)),
-        0,
-        0,
-        360,
-        255,
-        -1,
-        cv2.LINE_AA,
-    )
-    parts.append(palm)
-    parts.append(capsule((150, c), (_HAND_LEN + 20, c + 4), 33, 40))  # forearm
-    mask = np.zeros((H, W), np.uint8)
-    shade = np.zeros((H, W), np.float32)
-    for m in parts:
-        mask = np.maximum(mask, m)
-        dist = cv2.distanceTransform((m > 127).astype(np.uint8), cv2.DIST_L2, 5)
-        # each part is a rounded volume: bright along its ridge, darker at its sides
-        shade = np.maximum(shade, np.clip(dist / (7 * s), 0, 1) ** 0.6 * (m > 127))
-    color = np.empty((H, W, 3), np.float32)
-    color[:] = SKIN_TONES[skin % len(SKIN_TONES)]
-    color *= (1 + 0.05 * _smooth(H, W, rng, 12 * s))[..., None]  # blotchy, as skin is
-    sleeve_x = int(rng.uniform(230, 300) * s)
-    color[:, sleeve_x:] = SLEEVES[skin % len(SLEEVES)]
-    color[:, sleeve_x:] *= (1 + 0.12 * _smooth(H, W - sleeve_x, rng, 6 * s))[..., None]
-    color *= (0.5 + 0.5 * shade)[..., None]
-    a = cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32)[..., None] / 255.0
-    return np.dstack(
-        [(np.clip(color, 0, 255) * a).astype(np.uint8), (a[..., 0] * 255).astype(np.uint8)]
-    )
-
-
 # ----------------------------------------------------------------------------- renderer
 
 _NOISE_SIGMA = 40.0
@@ -350,6 +129,13 @@ class _Backdrop:
     image: np.ndarray
     light: np.ndarray  # uint8 BGR, 128 = unchanged
     glare: tuple[int, int, np.ndarray]  # x0, y0, uint8 intensity patch
+
+
+def _remember(cache: dict, key, value, limit: int) -> None:
+    """Insert into a small cache, dropping the oldest entry when full."""
+    if len(cache) >= limit:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 class TrayRenderer:
@@ -400,9 +186,9 @@ class TrayRenderer:
             tex_key = (look.counter, look.tray)
             img = self._surfaces.get(tex_key)
             if img is None:
-                H = self._h0 @ np.linalg.inv(_world_to_tex())
+                H = self._h0 @ np.linalg.inv(world_to_texture())
                 img = cv2.warpPerspective(
-                    _world_surface(look.counter, look.tray),
+                    world_surface(look.counter, look.tray),
                     H,
                     (self.camera.width, self.camera.height),
                     flags=cv2.INTER_LINEAR,
@@ -766,7 +552,7 @@ class TrayRenderer:
         th = math.radians(hand.from_angle_deg)
         c, s = math.cos(th), math.sin(th)
         cy = sprite.shape[0] / 2
-        local = np.array([[1 / _HAND_PPM, 0, 0], [0, 1 / _HAND_PPM, -cy / _HAND_PPM], [0, 0, 1]])
+        local = np.array([[1 / HAND_PPM, 0, 0], [0, 1 / HAND_PPM, -cy / HAND_PPM], [0, 0, 1]])
         place = np.array([[c, -s, hand.x_mm], [s, c, hand.y_mm], [0, 0, 1]])
         H = self._shake @ cam.plane_homography(hand.height_mm) @ place @ local
         sh, sw = sprite.shape[:2]
