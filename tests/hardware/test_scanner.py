@@ -128,3 +128,89 @@ def test_serial_scanner_survives_replug(scanner_rig):
     wait_for(lambda: scanner.state is ConnectionState.READY, 3.0, "READY again")
     sim.scan("6901234567892")
     wait_for(lambda: scans.snapshot(), 3.0, "a scan after replug")
+
+
+class FakeEvdev:
+    """Stands in for the optional `evdev` package (no /dev/uinput here): one device
+    whose events come through a pipe, so the scanner's select() loop runs for real."""
+
+    class ecodes:
+        EV_KEY = 1
+
+    def __init__(self):
+        import os
+
+        self.read_fd, self.write_fd = os.pipe()
+        self.events: list = []
+        self.grabbed = 0
+        self.opens = 0
+        self.gone = False
+
+    def type_code(self, code: str) -> None:
+        import os
+        from types import SimpleNamespace
+
+        digits = {str(d): 2 + (d - 1) % 10 for d in range(1, 11)}
+        digits["0"] = 11
+        for char in code:
+            self.events.append(SimpleNamespace(type=1, code=digits[char], value=1))
+            self.events.append(SimpleNamespace(type=1, code=digits[char], value=0))
+        self.events.append(SimpleNamespace(type=1, code=28, value=1))
+        os.write(self.write_fd, b"x")
+
+    def InputDevice(self, path):  # evdev's name for it
+        if self.gone:
+            raise OSError(19, "No such device")
+        self.opens += 1
+        fake = self
+
+        class Device:
+            name = "Fake Scanner"
+            fd = fake.read_fd
+
+            def grab(self):
+                fake.grabbed += 1
+
+            def read(self):
+                import os
+
+                os.read(fake.read_fd, 1)
+                if fake.gone:
+                    raise OSError(19, "No such device")
+                events, fake.events[:] = list(fake.events), []
+                return events
+
+            def close(self):
+                pass
+
+        return Device()
+
+
+def test_evdev_scanner_grabs_and_reads(monkeypatch):
+    import os
+    import sys
+
+    from hardware.scanner.keyboard import EvdevScanner
+
+    fake = FakeEvdev()
+    monkeypatch.setitem(sys.modules, "evdev", fake)
+    scans, states = Recorder(), Recorder()
+    scanner = EvdevScanner(
+        "/dev/input/by-id/usb-fake-event-kbd", scans, lambda s, d: states(s), backoff=None
+    )
+    scanner.start()
+    try:
+        wait_for(lambda: ConnectionState.READY in states.snapshot(), 3.0, "READY")
+        assert fake.grabbed == 1
+        fake.type_code("6901234567892")
+        wait_for(lambda: scans.snapshot(), 3.0, "a scan")
+        assert scans.snapshot()[0].symbology is Symbology.EAN_13
+        fake.gone = True  # unplugged: the next read fails, reopening fails until it is back
+        os.write(fake.write_fd, b"x")
+        wait_for(lambda: ConnectionState.ERROR in states.snapshot(), 3.0, "ERROR")
+        fake.gone = False
+        wait_for(lambda: fake.opens >= 2, 5.0, "reopened")
+    finally:
+        scanner.stop()
+        os.close(fake.read_fd)
+        os.close(fake.write_fd)
