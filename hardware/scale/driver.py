@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from ..connection import Backoff
 from .config import ScaleConfig
 from .events import (
     CommandOutcome,
@@ -118,7 +119,7 @@ class SerialScale:
 
     def _run(self) -> None:
         timing = self.config.timing
-        backoff = timing.backoff_initial_s
+        backoff = Backoff(timing.backoff_initial_s, timing.backoff_max_s)
         while not self._stop.is_set():
             self._set_state(ConnectionState.CONNECTING, f"opening {self.config.url}")
             link: ScaleLink | None = None
@@ -127,18 +128,22 @@ class SerialScale:
                 identity = link.identify(timing.reply_timeout_s)
                 if self.protocol.stream is not None:
                     link.send(self.protocol.stream)
-            except (LinkLost, NoReply) as exc:
+            except Exception as exc:
+                if not isinstance(exc, LinkLost | NoReply):
+                    log.exception("scale connect failed unexpectedly; retrying")
                 if link is not None:
                     link.close()
                 self._set_state(ConnectionState.ERROR, str(exc))
                 self._fail_pending(str(exc))
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, timing.backoff_max_s)
+                self._stop.wait(backoff.next())
                 continue
             self._identity = identity
             self._window.reset()
             self._last_fault = None
             self._set_state(ConnectionState.READY, identity.describe(), identity)
+            # A cable that was just pulled is rarely back within a millisecond, but
+            # after a good connection the first retry comes soon.
+            backoff.reset()
             try:
                 self._serve(link)
             except Exception as exc:
@@ -149,9 +154,7 @@ class SerialScale:
                 self.reconnects += 1
                 self._set_state(ConnectionState.ERROR, str(exc))
                 self._fail_pending(str(exc))
-                # A cable that was just pulled is rarely back within a millisecond.
-                backoff = timing.backoff_initial_s
-                self._stop.wait(backoff)
+                self._stop.wait(backoff.next())
             finally:
                 link.close()
         self._fail_pending("scale driver stopped")
