@@ -313,3 +313,14 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
     finally:
         app.stop()
         QCoreApplication.processEvents()
+
+
+def main() -> int:
+    """`python -m kiosk.ui.demo` (what `kiosk demo` will call once the CLI points here)."""
+    from kiosk.config import load_config
+
+    return run_demo(load_config())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

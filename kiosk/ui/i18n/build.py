@@ -73,7 +73,7 @@ ZH_CN = {
     "Scan the code to keep your receipt on your phone.": "扫描二维码，将小票保存到手机。",
     "Please take your items. Have a nice day!": "请带好您的商品，祝您愉快！",
     "Done": "完成",
-    "Type a name or pinyin, e.g. kele or klk": "输入名称或拼音，如 kele 或 klk",
+    "Type a name or pinyin, e.g. kele or pingguo": "输入名称或拼音，如 kele 或 pingguo",
     "Clear": "清空",
     "Space": "空格",
     "Staff mode": "员工模式",

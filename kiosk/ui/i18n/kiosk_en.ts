@@ -215,37 +215,37 @@
   <context>
     <name>PinPad</name>
     <message>
-      <location filename="../qml/PinPad.qml" line="49" />
+      <location filename="../qml/PinPad.qml" line="54" />
       <source>Staff login</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="54" />
+      <location filename="../qml/PinPad.qml" line="59" />
       <source>Staff %1 — enter your PIN</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="55" />
+      <location filename="../qml/PinPad.qml" line="60" />
       <source>Enter your staff number (or scan your badge)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="78" />
+      <location filename="../qml/PinPad.qml" line="83" />
       <source>Too many wrong PINs. Locked for %1 s.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="79" />
+      <location filename="../qml/PinPad.qml" line="84" />
       <source>Wrong PIN. %1 attempt(s) left.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="80" />
+      <location filename="../qml/PinPad.qml" line="85" />
       <source>Unknown staff number or badge.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="115" />
+      <location filename="../qml/PinPad.qml" line="120" />
       <source>Cancel</source>
       <translation type="unfinished" />
     </message>
@@ -317,7 +317,7 @@
     </message>
     <message>
       <location filename="../qml/SearchSheet.qml" line="41" />
-      <source>Type a name or pinyin, e.g. kele or klk</source>
+      <source>Type a name or pinyin, e.g. kele or pingguo</source>
       <translation type="unfinished" />
     </message>
     <message>

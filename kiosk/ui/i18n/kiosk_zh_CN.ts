@@ -214,37 +214,37 @@
   <context>
     <name>PinPad</name>
     <message>
-      <location filename="../qml/PinPad.qml" line="49" />
+      <location filename="../qml/PinPad.qml" line="54" />
       <source>Staff login</source>
       <translation>员工登录</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="54" />
+      <location filename="../qml/PinPad.qml" line="59" />
       <source>Staff %1 — enter your PIN</source>
       <translation>员工 %1 — 请输入密码</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="55" />
+      <location filename="../qml/PinPad.qml" line="60" />
       <source>Enter your staff number (or scan your badge)</source>
       <translation>请输入员工编号（或扫描工牌）</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="78" />
+      <location filename="../qml/PinPad.qml" line="83" />
       <source>Too many wrong PINs. Locked for %1 s.</source>
       <translation>密码错误次数过多，已锁定 %1 秒。</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="79" />
+      <location filename="../qml/PinPad.qml" line="84" />
       <source>Wrong PIN. %1 attempt(s) left.</source>
       <translation>密码错误，还可尝试 %1 次。</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="80" />
+      <location filename="../qml/PinPad.qml" line="85" />
       <source>Unknown staff number or badge.</source>
       <translation>无此员工编号或工牌。</translation>
     </message>
     <message>
-      <location filename="../qml/PinPad.qml" line="115" />
+      <location filename="../qml/PinPad.qml" line="120" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
@@ -316,8 +316,8 @@
     </message>
     <message>
       <location filename="../qml/SearchSheet.qml" line="41" />
-      <source>Type a name or pinyin, e.g. kele or klk</source>
-      <translation>输入名称或拼音，如 kele 或 klk</translation>
+      <source>Type a name or pinyin, e.g. kele or pingguo</source>
+      <translation>输入名称或拼音，如 kele 或 pingguo</translation>
     </message>
     <message>
       <location filename="../qml/SearchSheet.qml" line="154" />

@@ -1,7 +1,7 @@
 import QtQuick
 import QtQuick.Controls
 
-// Find an item by name: pinyin (kele, klk), Chinese or English, with an on-screen keyboard.
+// Find an item by name: pinyin (kele, cgkl), Chinese or English, with an on-screen keyboard.
 Rectangle {
     id: s
     property real u: 1
@@ -38,7 +38,7 @@ Rectangle {
                 anchors.leftMargin: 28 * s.u
                 anchors.verticalCenter: parent.verticalCenter
                 text: s.search && s.search.query !== "" ? s.search.query + "▏"
-                      : qsTr("Type a name or pinyin, e.g. kele or klk")
+                      : qsTr("Type a name or pinyin, e.g. kele or pingguo")
                 color: s.search && s.search.query !== "" ? Theme.ink : Theme.muted
                 font.family: Theme.font; font.pixelSize: 36 * s.u
             }

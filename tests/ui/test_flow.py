@@ -1,0 +1,97 @@
+"""Scripted shoppers through the real screens on the simulated world: the taps a
+shopper and staff make, from idle to receipt. Qt warnings fail these tests."""
+
+import json
+
+from kiosk.ui import demo
+from kiosk.ui.demo import Context, Driver, Shots, wait_until
+
+
+def context(app) -> Context:
+    ctx = Context(app, app.window, Driver(app.window), Shots(None), lambda s: None)
+    wait_until("the first camera frame", lambda: app.window.camera.frames_shown > 0, 15)
+    ctx.wait_phase("idle")
+    return ctx
+
+
+def test_a_plain_basket_from_idle_to_receipt_in_both_languages(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.window.lang.setLanguage("en")
+    app.window.resize(1280, 800)
+    app.world.place("cola-classic-330")
+    app.world.place("chips-original-70")
+    c.wait_review()
+    assert c.checkout.total == "¥10.00" and c.checkout.canPay
+    # the search sheet opens and closes without a trace
+    c.ui.tap("searchButton")
+    c.ui.tap("key_k")
+    c.ui.tap("key_e")
+    wait_until("search results", lambda: app.window.search.results.rowCount() > 0)
+    # the shopper names the can on the tray: it stays one cola, now a line they can edit
+    c.ui.tap("result_cola-classic-330")
+    wait_until(
+        "the named cola on the list",
+        lambda: any(r.source == "manual" for r in c.checkout.basket.rows()),
+    )
+    wait_until("the tray decided again", lambda: c.checkout.canPay)
+    assert c.checkout.itemCount == 2
+    app.window.lang.setLanguage("zh_CN")
+    c.pay_and_leave("qr", "print", "plain")
+    sales = app.store.recent_sales()
+    assert [s["status"] for s in sales] == ["paid"]
+    assert sales[0]["total"] == 1000
+    receipt = (app.data_dir / "receipts" / f"{sales[0]['id']}.txt").read_text()
+    assert "晨光可乐" in receipt
+
+
+def test_age_check_with_a_locked_out_pin_then_staff_approval(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.world.place("beer-seabreeze-500")
+    c.wait_phase("assist")
+    assert c.checkout.needsAgeCheck and not c.checkout.canPay
+    # S002 guesses three times: locked out, audited
+    app.window.staff.openPad()
+    wait_until("the PIN pad", lambda: c.ui.item("pin_1") is not None)
+    for d in "002":
+        c.ui.tap(f"pin_{d}")
+    c.ui.tap("pin_OK")
+    for attempt in range(3):
+        c.ui.type_pin("1111")
+        expected = "locked" if attempt == 2 else f"wrong:{2 - attempt}"
+        wait_until(expected, lambda e=expected: app.window.staff.message == e)
+    c.ui.type_pin("5678")  # the right PIN, but locked
+    wait_until("the locked attempt logged", lambda: _audit(app)[0]["detail"]["result"] == "locked")
+    assert not app.window.staff.loggedIn
+    app.window.staff.logout()
+    # S001 with the badge
+    app.world.scan_badge("S001")
+    wait_until("the badge read", lambda: app.window.staff.pendingStaffId == "S001")
+    c.ui.type_pin("1234")
+    wait_until("staff mode", lambda: app.window.staff.loggedIn)
+    for tab in range(5):
+        c.ui.tap(f"staffTab{tab}")
+    c.ui.tap("staffTab0")
+    c.ui.tap("approveAge")
+    wait_until("approved", lambda: not c.checkout.needsAgeCheck)
+    c.ui.tap("staffLeave")
+    c.wait_phase("review")
+    c.pay_and_leave("card", "qr", "age")
+    actions = [(a["staff_id"], a["action"]) for a in reversed(_audit(app))]
+    assert ("S002", "login") in actions and ("S001", "approve_age") in actions
+    sale = app.store.sale(app.store.recent_sales()[0]["id"])
+    assert sale["lines"][0]["approved_by"] == "S001"
+
+
+def test_the_scale_unplugged_takes_the_kiosk_out_of_service_and_back(kiosk_app):
+    c = context(kiosk_app)
+    demo.shopper_fault(c)
+    assert kiosk_app.store.recent_sales()[0]["status"] == "paid"
+
+
+def _audit(app):
+    rows = app.staff.recent_audit(50)
+    for r in rows:
+        r["detail"] = json.loads(r["detail"])
+    return rows
