@@ -7,7 +7,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtQuick import QQuickWindow, QSGRendererInterface  # noqa: E402
+from PySide6.QtQuick import QQuickWindow, QSGRendererInterface
 
 # Before the QApplication exists: no GPU offscreen, so Qt Quick draws in software.
 QQuickWindow.setGraphicsApi(QSGRendererInterface.GraphicsApi.Software)
