@@ -78,17 +78,21 @@ class ItemRender:
     weight_g: float
     full_box: tuple[float, float, float, float] | None  # the whole item, as if nothing covered it
     visible_box: tuple[int, int, int, int] | None  # only the pixels that can be seen
-    full_px: int
+    full_px: int  # the whole item's area, including any part beyond the frame
     visible_px: int
     stacked: bool
+    in_frame: float = 1.0  # share of the item inside the picture
 
     @property
     def visible_fraction(self) -> float:
+        """What share of the item the picture shows (covers and the frame edge both cut)."""
         return self.visible_px / self.full_px if self.full_px else 0.0
 
     @property
     def occlusion(self) -> float:
-        return 1.0 - self.visible_fraction
+        """Share of the in-frame part that other items or a hand cover."""
+        inside = self.full_px * self.in_frame
+        return max(0.0, 1.0 - self.visible_px / inside) if inside else 1.0
 
     @property
     def hidden(self) -> bool:
@@ -290,7 +294,7 @@ class TrayRenderer:
             return RenderResult(frame, (), id_map)
         counts = cv2.calcHist([id_map], [0], None, [256], [0, 256]).ravel().astype(int)
         items = []
-        for view, idx, full_px, full_box in renders:
+        for view, idx, full_px, full_box, share in renders:
             vis_px = int(counts[idx])
             vis_box = None
             if vis_px and full_box is not None:
@@ -303,7 +307,15 @@ class TrayRenderer:
             it = view.item
             items.append(
                 ItemRender(
-                    it.item_id, it.sku, it.weight_g, full_box, vis_box, full_px, vis_px, it.stacked
+                    it.item_id,
+                    it.sku,
+                    it.weight_g,
+                    full_box,
+                    vis_box,
+                    full_px,
+                    vis_px,
+                    it.stacked,
+                    round(share, 4),
                 )
             )
         return RenderResult(frame, tuple(items), id_map)
@@ -324,9 +336,9 @@ class TrayRenderer:
                 # drawn once everything under them is in the picture
                 self._shadows(frame, [v for v in views if v.item.stacked], look)
             idx = len(renders) + 1
-            full_px, full_box = self._draw_item(frame, id_map, view, idx, exposure_s)
+            full_px, full_box, share = self._draw_item(frame, id_map, view, idx, exposure_s)
             gloss[idx] = self.products[view.item.sku].gloss
-            renders.append((view, idx, full_px, full_box))
+            renders.append((view, idx, full_px, full_box, share))
         return frame, id_map, renders, gloss
 
     def _draw_order(self, view: ItemView) -> tuple[float, float]:
@@ -464,7 +476,7 @@ class TrayRenderer:
         )
         x0c, y0c, x1c, y1c = max(x0, 0), max(y0, 0), min(x1, cam.width), min(y1, cam.height)
         if x1c <= x0c or y1c <= y0c:
-            return 0, None
+            return 0, None, 0.0
         rw, rh = x1c - x0c, y1c - y0c
         shift = np.array([[1, 0, -x0c], [0, 1, -y0c], [0, 0, 1]], float)
         patch = np.zeros((rh, rw, 4), np.uint8)
@@ -494,7 +506,14 @@ class TrayRenderer:
         _composite(frame[y0c:y1c, x0c:x1c], patch)
         solid = patch[..., 3] > 127
         id_map[y0c:y1c, x0c:x1c][solid] = idx
-        return int(solid.sum()), full_box
+        full_px = int(solid.sum())
+        share = 1.0
+        if x0 < 0 or y0 < 0 or x1 > cam.width or y1 > cam.height:
+            # partly out of the picture: count the part beyond the frame as not visible,
+            # so an item mostly outside the frame is not labelled from a sliver
+            share = _in_frame_share(allpts, cam)
+            full_px = round(full_px / max(share, 1e-3))
+        return full_px, full_box, share
 
     def _walls(self, view: ItemView, pa: ProductArt):
         """The item's sides as coloured quads, back-facing ones first."""
@@ -579,6 +598,17 @@ class TrayRenderer:
             patch = cv2.filter2D(patch, -1, _line_kernel(blur_len, blur_ang))
         _composite(frame[y0:y1, x0:x1], patch)
         id_map[y0:y1, x0:x1][patch[..., 3] > 127] = HAND_ID
+
+
+def _in_frame_share(points: np.ndarray, cam: CameraModel) -> float:
+    """Share of the convex outline of `points` that lies inside the frame."""
+    hull = cv2.convexHull(points.astype(np.float32))
+    total = cv2.contourArea(hull)
+    if total <= 0:
+        return 1.0
+    frame = np.array([[0, 0], [cam.width, 0], [cam.width, cam.height], [0, cam.height]], np.float32)
+    inside, _ = cv2.intersectConvexConvex(hull, frame)
+    return min(1.0, float(inside) / total)
 
 
 def _composite(dst: np.ndarray, src: np.ndarray, keep_alpha: bool = False) -> None:

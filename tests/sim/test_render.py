@@ -118,3 +118,24 @@ def test_moving_items_are_blurred(sim_catalog, small_renderer, plain_look):
         return cv2.Laplacian(gray, cv2.CV_64F).var()
 
     assert sharpness(blurred) < 0.6 * sharpness(still)
+
+
+def test_an_item_mostly_outside_the_frame_is_not_labelled_from_a_sliver(
+    sim_catalog, art, plain_look
+):
+    from hardware.sim.camera_model import default_camera
+    from hardware.sim.render import TrayRenderer
+
+    base = default_camera(640, 360)
+    tight = TrayRenderer(
+        art, type(base)(640, 360, base.position_mm, base.look_at_mm, base.focal_per_width * 1.6)
+    )
+    tray = VirtualTray(sim_catalog)
+    tray.place("chips-tomato-70", 5, 200, angle_deg=90)  # hangs off the left of the picture
+    tray.place("chips-original-70", 300, 200)
+    res = _render(tight, tray, plain_look)
+    edge, middle = res.items
+    assert edge.visible_box is not None and edge.visible_box[0] == 0
+    assert edge.visible_fraction < 0.5 and edge.in_frame < 0.6
+    assert edge.occlusion < 0.05  # cut by the frame, not covered
+    assert middle.visible_fraction == pytest.approx(1.0, abs=0.02)
