@@ -9,6 +9,7 @@ the device again. Nothing here is a mock: simulators sit behind a real pty.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -135,7 +136,7 @@ class SerialScale:
                     link.close()
                 self._set_state(ConnectionState.ERROR, str(exc))
                 self._fail_pending(str(exc))
-                self._stop.wait(backoff.next())
+                self._pause(backoff.next())
                 continue
             self._identity = identity
             self._window.reset()
@@ -154,11 +155,27 @@ class SerialScale:
                 self.reconnects += 1
                 self._set_state(ConnectionState.ERROR, str(exc))
                 self._fail_pending(str(exc))
-                self._stop.wait(backoff.next())
+                self._pause(backoff.next())
             finally:
                 link.close()
         self._fail_pending("scale driver stopped")
         self._set_state(ConnectionState.DISCONNECTED, "stopped")
+
+    def _pause(self, seconds: float) -> None:
+        """Wait before reopening; cut short when a missing device node reappears.
+
+        The backoff spares a present but failing device; an unplugged one costs only a
+        stat() every 50 ms, and a replug is noticed as soon as udev recreates the node.
+        """
+        url = self.config.url
+        if "://" in url or os.path.exists(url):
+            self._stop.wait(seconds)
+            return
+        deadline = self._clock() + seconds
+        while not self._stop.is_set() and self._clock() < deadline:
+            if os.path.exists(url):
+                return
+            self._stop.wait(0.05)
 
     def _serve(self, link: ScaleLink) -> None:
         timing = self.config.timing

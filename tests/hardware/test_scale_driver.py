@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -190,6 +191,21 @@ def test_unplug_and_replug_as_another_tty(tmp_path, protocol):
         rig.ready()
         rig.stable_at(654.0)
         assert rig.driver.reconnects >= 1
+
+
+def test_replug_is_noticed_at_once_whatever_the_backoff(tmp_path):
+    patient = FAST.model_copy(update={"backoff_initial_s": 1.0, "backoff_max_s": 5.0})
+    with Rig(tmp_path, "nci", grams=100.0, timing=patient) as rig:
+        rig.stable_at(100.0)
+        rig.sim.unplug()
+        errors = lambda: [  # noqa: E731
+            e for e in rig.events.of(ConnectionChanged) if e.state is ConnectionState.ERROR
+        ]
+        wait_for(lambda: len(errors()) >= 2, 5.0, "a failed reopen: the backoff is running")
+        rig.sim.replug()
+        started = time.monotonic()
+        rig.ready(timeout=0.9)  # well inside the 2 s wait the backoff is in
+        assert time.monotonic() - started < 0.9
 
 
 def test_unplug_during_a_command(tmp_path):
