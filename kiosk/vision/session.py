@@ -18,6 +18,7 @@ import onnxruntime as ort
 from kiosk.domain.tray_view import Candidate, SeenItem
 from kiosk.models.profile import ModelProfile
 from kiosk.models.repository import ModelError, ModelRelease
+from kiosk.vision.config import VisionConfig
 from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
 from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
 
@@ -211,4 +212,32 @@ __all__ = [
     "check_signature",
     "choose_providers",
     "input_spec",
+    "open_detector",
 ]
+
+
+def open_detector(config: VisionConfig, known_skus: Sequence[str] | None = None) -> Detector:
+    """The detector the config names, verified against the repository and (when given)
+    the catalog's SKUs, loaded on the preferred provider and warmed up. Raises
+    `ModelError` with the reason when the model must not serve."""
+    from kiosk.models.repository import DEFAULT_ROOT, ModelRepository
+
+    repo = ModelRepository(config.repository or DEFAULT_ROOT)
+    release = repo.load(config.model, config.version, known_skus)
+    detector = Detector(
+        release, providers=config.providers, threads=config.threads, warmup_runs=config.warmup_runs
+    )
+    overrides = {
+        k: v
+        for k, v in (
+            ("score_threshold", config.score_threshold),
+            ("iou_threshold", config.iou_threshold),
+            ("topk", config.topk),
+        )
+        if v is not None
+    }
+    if overrides:
+        from dataclasses import replace
+
+        detector.params = replace(detector.params, **overrides)
+    return detector

@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 
 from hardware.camera.frames import CameraFault, Frame
-from kiosk.models import ModelRepository
+from kiosk.models import ModelError, ModelRepository
 from kiosk.vision.config import StabilityConfig, VisionConfig, VotingConfig
 from kiosk.vision.pipeline import HealthState, LatestFrame, VisionPipeline
 from kiosk.vision.session import CPU, Detector, choose_providers
@@ -226,3 +226,16 @@ def test_a_broken_consumer_does_not_stop_the_pipeline(release):
     for i in range(8):
         assert pipe.process(Frame(still_tray(), float(i), i)) is not None
     assert pipe.health().frame_errors == 0
+
+
+def test_open_detector_applies_the_config(release, tmp_path):
+    from kiosk.vision.session import open_detector
+
+    cfg = VisionConfig(repository=str(release.directory.parent.parent), model="tiny",
+                       score_threshold=0.95, topk=1, warmup_runs=1)  # fmt: skip
+    det = open_detector(cfg, known_skus=LABELS)
+    assert det.version == "tiny/1" and len(det.warmup_ms) == 1
+    assert det.params.score_threshold == 0.95 and det.params.topk == 1
+    assert det.detect(np.zeros((256, 320, 3), np.uint8)).items == ()  # 0.9 < 0.95
+    with pytest.raises(ModelError, match="not in the catalog"):
+        open_detector(cfg, known_skus=["banana"])
