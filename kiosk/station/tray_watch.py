@@ -42,6 +42,8 @@ class SettleNote:
     grams: Decimal
     stable_at: float  # monotonic: when camera and scale were both still
     decided_at: float  # monotonic
+    camera_still_at: float = 0.0  # monotonic: the first quiet frame of the still run
+    scale_stable_at: float = 0.0  # monotonic: the first stable reading of its run
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +161,9 @@ class TrayWatch:
                     return
             self._decided = (id(view), grams)
             self._moving_posted = False
-            stable_at = max(self._view_still_since or view.timestamp,
-                            self._weight_stable_since or weight.at)  # fmt: skip
+            camera_at = self._view_still_since or view.timestamp
+            scale_at = self._weight_stable_since or weight.at
+            stable_at = max(camera_at, scale_at)
         checkout = self._checkout()
         if view.empty and abs(grams) <= EMPTY_G:
             # Nothing seen, nothing weighed: the tray is empty, whatever the basket says
@@ -175,7 +178,7 @@ class TrayWatch:
             log.exception("the decision failed; the tray stays undecided")
             return
         self.decisions += 1
-        note = SettleNote(view, decision, grams, stable_at, self._clock())
+        note = SettleNote(view, decision, grams, stable_at, self._clock(), camera_at, scale_at)
         for cb in self.settle_listeners:
             cb(note)
         self._post(TraySettled(self._wall(), decision.to_outcome(self._language())))
