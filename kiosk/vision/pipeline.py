@@ -280,14 +280,15 @@ class VisionPipeline:
         with self._lock:
             s = self._stats
             now = self.clock()
-            if not self._started and s.processed == 0 and s.frame_errors == 0:
-                state = HealthState.STOPPED if self._stop.is_set() else HealthState.STARTING
-            elif not self._started:
+            silent = s.captured == 0 or now - s.last_frame_at > NO_FRAME_AFTER_S
+            if self._stop.is_set():
                 state = HealthState.STOPPED
-            elif s.captured == 0 or now - s.last_frame_at > NO_FRAME_AFTER_S:
-                state = (
-                    HealthState.NO_FRAMES if s.captured or s.camera_errors else HealthState.STARTING
-                )
+            elif not self._started:
+                state = HealthState.STARTING
+            elif silent:
+                # Before the first frame it is only starting, unless the camera already failed.
+                tried = s.captured or s.camera_errors
+                state = HealthState.NO_FRAMES if tried else HealthState.STARTING
             elif sum(s.recent_failures) > len(s.recent_failures) // 2:
                 state = HealthState.DEGRADED
             else:
