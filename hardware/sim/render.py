@@ -114,15 +114,17 @@ _NOISE_BANKS: dict[tuple[int, int, int], list[np.ndarray]] = {}
 
 
 def _noise_bank(width: int, height: int, frames: int) -> list[np.ndarray]:
-    """Sensor-noise frames (int16, sigma 40) shared by every renderer of that size:
-    drawing 2.7 M normals per frame would cost more than the whole render, and
-    cycling a few patterns (at a random strength) is invisible to a detector."""
+    """Sensor-noise frames (int8, sigma 40, clipped at about 3 sigma) shared by every
+    renderer of that size: drawing 2.7 M normals per frame would cost more than the
+    whole render, and cycling a few patterns (at a random strength) is invisible to a
+    detector."""
     key = (width, height, frames)
     bank = _NOISE_BANKS.get(key)
     if bank is None:
         rng = np.random.default_rng(12345)
         bank = [
-            rng.normal(0, _NOISE_SIGMA, (height, width, 3)).astype(np.int16) for _ in range(frames)
+            np.clip(rng.normal(0, _NOISE_SIGMA, (height, width, 3)), -127, 127).astype(np.int8)
+            for _ in range(frames)
         ]
         _NOISE_BANKS[key] = bank
     return bank
@@ -157,7 +159,7 @@ class TrayRenderer:
         self.art = art
         self.camera = camera
         top_scale = camera.px_per_mm(120.0)
-        self.products: dict[str, ProductArt] = art.at_scale(top_scale * 1.3)
+        self.products: dict[str, ProductArt] = art.at_scale(top_scale * 1.1)
         self._backdrops: dict[tuple, _Backdrop] = {}
         self._surfaces: dict[tuple, np.ndarray] = {}
         self._hulls: dict[tuple, np.ndarray] = {}

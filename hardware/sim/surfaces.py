@@ -61,7 +61,7 @@ def _tray_texture(kind: int, h: int, w: int, rng: np.random.Generator) -> np.nda
         tex = (
             np.array([48, 46, 44], np.float32)
             + ribs[:, None, None] * 10
-            + rng.normal(0, 2, (h, w, 1))
+            + rng.normal(0, 2, (h, w, 1)).astype(np.float32)
         )
     elif kind == 2:  # white plastic tray
         tex = np.array([228, 230, 228], np.float32) + smooth_noise(h, w, rng, 50)[..., None] * 6
