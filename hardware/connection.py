@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -32,3 +35,20 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial_s
+
+
+def pause_before_reopen(stop: threading.Event, url: str, seconds: float) -> None:
+    """Wait `seconds` before reopening `url`, or less when its device node reappears.
+
+    The backoff spares a present but failing device; an unplugged one costs only a
+    stat() every 50 ms, and a replug is noticed as soon as udev recreates the node
+    (`/dev/serial/by-id/...` comes back even when the tty number changed).
+    """
+    if "://" in url or not url.startswith("/") or os.path.exists(url):
+        stop.wait(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and time.monotonic() < deadline:
+        if os.path.exists(url):
+            return
+        stop.wait(0.05)

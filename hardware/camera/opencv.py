@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..connection import Backoff, ConnectionState
+from ..connection import Backoff, ConnectionState, pause_before_reopen
 from .config import OpenCvCameraConfig
 from .frames import CameraFault, Frame
 from .health import HealthLimits, ImageHealth
@@ -155,7 +155,7 @@ class OpenCvCamera:
             capture = self._open_capture()
             if capture is None:
                 self._set_state(ConnectionState.ERROR, f"cannot open camera {self.config.source}")
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.config.source, self._backoff.next())
                 continue
             self._backoff.reset()
             self._health.reset()
@@ -169,7 +169,7 @@ class OpenCvCamera:
                 self._set_state(ConnectionState.ERROR, reason)
                 with self._box:
                     self._box.notify_all()
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.config.source, self._backoff.next())
         self._set_state(ConnectionState.DISCONNECTED, "closed")
 
     def _capture(self, capture: cv2.VideoCapture) -> str | None:

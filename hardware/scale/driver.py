@@ -9,14 +9,13 @@ the device again. Nothing here is a mock: simulators sit behind a real pty.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from ..connection import Backoff
+from ..connection import Backoff, pause_before_reopen
 from .config import ScaleConfig
 from .events import (
     CommandOutcome,
@@ -162,20 +161,7 @@ class SerialScale:
         self._set_state(ConnectionState.DISCONNECTED, "stopped")
 
     def _pause(self, seconds: float) -> None:
-        """Wait before reopening; cut short when a missing device node reappears.
-
-        The backoff spares a present but failing device; an unplugged one costs only a
-        stat() every 50 ms, and a replug is noticed as soon as udev recreates the node.
-        """
-        url = self.config.url
-        if "://" in url or os.path.exists(url):
-            self._stop.wait(seconds)
-            return
-        deadline = self._clock() + seconds
-        while not self._stop.is_set() and self._clock() < deadline:
-            if os.path.exists(url):
-                return
-            self._stop.wait(0.05)
+        pause_before_reopen(self._stop, self.config.url, seconds)
 
     def _serve(self, link: ScaleLink) -> None:
         timing = self.config.timing

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..connection import Backoff, ConnectionState
+from ..connection import Backoff, ConnectionState, pause_before_reopen
 from .symbology import Scan, UnreadableScan, parse_scan
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class EvdevScanner:
                     dev.grab()  # exclusive: keystrokes stop reaching the desktop
             except OSError as exc:
                 self._on_state(ConnectionState.ERROR, f"cannot open {self.device}: {exc}")
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.device, self._backoff.next())
                 continue
             self._backoff.reset()
             self._on_state(ConnectionState.READY, dev.name)
@@ -132,7 +132,7 @@ class EvdevScanner:
                             self._on_scan(parse_scan(line, self.device, time.monotonic()))
             except OSError as exc:  # unplugged: ENODEV
                 self._on_state(ConnectionState.ERROR, f"{self.device}: {exc}")
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.device, self._backoff.next())
             finally:
                 with contextlib.suppress(OSError):
                     dev.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import serial
 
-from ..connection import Backoff, ConnectionState
+from ..connection import Backoff, ConnectionState, pause_before_reopen
 from .config import SerialScannerConfig
 from .symbology import Scan, UnreadableScan, parse_scan
 
@@ -85,7 +85,7 @@ class SerialScanner:
                 )
             except (*_PORT_ERRORS, ValueError) as exc:
                 self._set(ConnectionState.ERROR, f"cannot open {self.config.url}: {exc}")
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.config.url, self._backoff.next())
                 continue
             self._backoff.reset()
             self._set(ConnectionState.READY, self.config.url)
@@ -98,7 +98,7 @@ class SerialScanner:
             except (*_PORT_ERRORS, TypeError) as exc:
                 # A scanner is silent between scans, so only an error means "gone".
                 self._set(ConnectionState.ERROR, f"{self.config.url}: {exc}")
-                self._stop.wait(self._backoff.next())
+                pause_before_reopen(self._stop, self.config.url, self._backoff.next())
             finally:
                 with contextlib.suppress(*_PORT_ERRORS):
                     port.close()
