@@ -131,3 +131,19 @@ def probe_printer(config: EscPosPrinterConfig) -> ProbeResult:
 
     status = EscPosPrinter(config).status()
     return ProbeResult(status.can_print, f"{status.state.value}: {status.detail}")
+
+
+def main() -> int:
+    """`python -m hardware.diagnostics`: the devices this terminal has, for an installer."""
+    findings = find_devices()
+    if not findings:
+        print("no serial ports, cameras or keyboard-like devices found")
+    for f in findings:
+        name = f.stable_path or f.path
+        access = "ok" if f.accessible else f.detail
+        print(f"{f.kind.value:7s} {name}  ({f.path}) {f.description}  access: {access}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
