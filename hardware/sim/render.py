@@ -169,6 +169,7 @@ class TrayRenderer:
         self._h0_quarter = np.diag([0.25, 0.25, 1.0]) @ self._h0
         self._nadir = camera.ground_point()
         self._shake = np.eye(3)
+        self._grain = 0
         self._noise = _noise_bank(camera.width, camera.height, noise_frames)
 
     # -- the parts that depend only on the look -------------------------------------
@@ -288,7 +289,14 @@ class TrayRenderer:
                 frame, (3, 3) if look.blur_sigma < 0.8 else (5, 5), look.blur_sigma
             )
         if noise and look.noise_sigma > 0:
-            grain = self._noise[int(rng.integers(len(self._noise)))]
+            n = len(self._noise)
+            if self._cache is not None:
+                # a live camera never shows the same grain twice in a row, so that
+                # consecutive frames of a still tray always differ
+                self._grain = (self._grain + 1 + int(rng.integers(n - 1))) % n
+            else:  # a scene's picture depends on its random stream alone
+                self._grain = int(rng.integers(n))
+            grain = self._noise[self._grain]
             frame = cv2.addWeighted(
                 frame, 1.0, grain, look.noise_sigma / _NOISE_SIGMA, 0.0, dtype=cv2.CV_8U
             )
