@@ -1,0 +1,139 @@
+"""The training recipe: assignment, loss, augmentation geometry, a tiny resumable run."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from models.training.data import AugmentConfig, augment  # noqa: E402
+from models.training.loss import DetectionLoss, assign  # noqa: E402
+from models.training.net import TrayNet, fuse_batchnorm, make_anchors, num_anchors  # noqa: E402
+from models.training.train import main as train_main  # noqa: E402
+
+
+def test_anchor_count_matches_the_yolov8_layout():
+    anchors, strides = make_anchors(448, 256)
+    assert anchors.shape == (num_anchors(448, 256), 2) == (2352, 2)
+    assert anchors[0].tolist() == [4.0, 4.0] and strides[0].item() == 8.0
+    assert anchors[-1].tolist() == [448 - 16, 256 - 16] and strides[-1].item() == 32.0
+
+
+def test_assignment_takes_cells_inside_the_box_for_its_class():
+    anchors, _ = make_anchors(64, 64)
+    n = anchors.shape[0]
+    scores = torch.full((1, n, 3), 0.5)
+    gt = torch.tensor([[[8.0, 8.0, 40.0, 40.0]]])
+    pred = gt.expand(1, n, 4).clone()  # every cell predicts the true box
+    boxes, targets, fg = assign(scores, pred, anchors, torch.tensor([[2]]), gt,
+                                torch.tensor([[True]]), topk=5)  # fmt: skip
+    inside = (anchors[:, 0] > 8) & (anchors[:, 0] < 40) & (anchors[:, 1] > 8) & (anchors[:, 1] < 40)
+    assert 0 < int(fg.sum()) <= 5
+    assert bool(inside[fg[0]].all())
+    assert (targets[0, fg[0], 2] > 0.9).all() and (targets[0, :, :2] == 0).all()
+    assert torch.allclose(boxes[0, fg[0]], gt[0, 0])
+
+
+def test_a_padded_box_is_ignored():
+    anchors, _ = make_anchors(64, 64)
+    n = anchors.shape[0]
+    _, targets, fg = assign(torch.full((1, n, 2), 0.5), torch.zeros(1, n, 4), anchors,
+                            torch.tensor([[0]]), torch.tensor([[[0.0, 0.0, 64.0, 64.0]]]),
+                            torch.tensor([[False]]))  # fmt: skip
+    assert not fg.any() and targets.sum() == 0
+
+
+def test_the_loss_falls_when_a_tiny_model_fits_one_scene():
+    torch.manual_seed(0)
+    net = TrayNet(2, (96, 64), widths=(8, 8, 16, 16, 16), neck=16)
+    x = torch.rand(2, 3, 64, 96)
+    labels = torch.tensor([[0, 1], [1, 0]])
+    gt = torch.tensor([[[10.0, 10.0, 40.0, 40.0], [50.0, 20.0, 90.0, 60.0]]] * 2)
+    mask = torch.ones(2, 2, dtype=torch.bool)
+    loss_fn = DetectionLoss(2)
+    opt = torch.optim.AdamW(net.parameters(), lr=5e-3)
+    losses = []
+    for _ in range(40):
+        boxes, logits = net(x)
+        loss, _ = loss_fn(boxes, logits, net.anchors, labels, gt, mask)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.3 * losses[0]
+
+
+def test_fused_model_computes_what_the_trained_one_does():
+    torch.manual_seed(1)
+    net = TrayNet(3, (96, 64))
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+    net.eval()
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        ref = net(x)
+        import copy
+
+        fused = fuse_batchnorm(copy.deepcopy(net))
+        got = fused(x)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
+    for a, b in zip(ref, got, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_augmented_boxes_still_frame_their_items():
+    rng = np.random.default_rng(3)
+    img = np.full((64, 96, 3), 114, np.uint8)
+    img[20:40, 30:60] = (0, 0, 255)
+    boxes = np.array([[30.0, 20.0, 60.0, 40.0]], np.float32)
+    cfg = AugmentConfig(noise_sigma=0.0, blur_p=0.0, brightness=0.0, contrast=0.0,
+                        white_balance=0.0)  # fmt: skip
+    for _ in range(20):
+        out, b, _ = augment(img, boxes, np.array([0]), rng, cfg)
+        if not len(b):
+            continue
+        x1, y1, x2, y2 = np.round(b[0]).astype(int)
+        inner = out[y1 + 2 : y2 - 2, x1 + 2 : x2 - 2]
+        assert inner.size and (inner[..., 2] > 200).all()  # still all red inside
+
+
+def _tiny_set(root, n, seed):
+    rng = np.random.default_rng(seed)
+    for sub in ("images", "labels"):
+        (root / sub).mkdir(parents=True)
+    (root / "classes.txt").write_text("red\nblue\n")
+    for i in range(n):
+        img = np.full((64, 96, 3), 90, np.uint8)
+        c = int(rng.integers(2))
+        x, y = int(rng.integers(0, 60)), int(rng.integers(0, 30))
+        img[y : y + 30, x : x + 30] = (0, 0, 255) if c == 0 else (255, 0, 0)
+        cv2.imwrite(str(root / "images" / f"{i}.png"), img)
+        (root / "labels" / f"{i}.txt").write_text(
+            f"{c} {(x + 15) / 96} {(y + 15) / 64} {30 / 96} {30 / 64}\n"
+        )
+
+
+def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
+    _tiny_set(tmp_path / "train", 32, 1)
+    _tiny_set(tmp_path / "val", 8, 2)
+    args = ["--train", str(tmp_path / "train"), "--val", str(tmp_path / "val"),
+            "--out", str(tmp_path / "run"), "--input", "96x64", "--batch", "8",
+            "--threads", "1", "--save-every", "2"]  # fmt: skip
+    assert train_main([*args, "--epochs", "1"]) == 0
+    first = (tmp_path / "run" / "log.txt").read_text()
+    assert "start traynet-1" in first and "epoch 0 done" in first
+    assert train_main([*args, "--epochs", "2"]) == 0
+    log = (tmp_path / "run" / "log.txt").read_text()
+    assert "resumed from" in log and "epoch 1 done" in log and "epoch 0 done" in log
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["labels"] == ["red", "blue"] and summary["epochs_run"] == 2
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["epoch"] for x in lines] == [0, 1]  # the resumed run did not redo 0
+    assert (tmp_path / "run" / "model.onnx").stat().st_size > 10_000
