@@ -42,7 +42,7 @@ from hardware.sim.tray import TRAY_SIZE_MM, TrayError, VirtualTray
 from kiosk.catalog_file import load_catalog
 from kiosk.checkout_service import CheckoutService
 from kiosk.config import KioskConfig
-from kiosk.domain.checkout import Checkouts, ItemScanned, Policy
+from kiosk.domain.checkout import Checkouts, ItemScanned, Phase, Policy
 from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.events import CheckoutWorker
@@ -323,6 +323,7 @@ class KioskApp:
             print_receipt=self.receipts.ready,
         )
         self.checkout_listeners: list[Callable[..., None]] = []
+        self._last_phase = Phase.IDLE
         self.service.subscribe(self._on_checkout)
         self.worker = CheckoutWorker(self.service)
         engine = DecisionEngine(self.catalog, WeightModel.from_catalog(self.catalog, ScaleSpec()))
@@ -358,6 +359,11 @@ class KioskApp:
     # ---- device callbacks (device threads) ----
 
     def _on_checkout(self, checkout, effects) -> None:
+        before, self._last_phase = self._last_phase, checkout.phase
+        if before is Phase.OUT_OF_SERVICE and checkout.phase is Phase.PLACING:
+            # Back from a fault with the tray still: the camera will not report a new
+            # still picture on its own, so decide the tray as it is now.
+            self.redecide()
         for cb in list(self.checkout_listeners):
             cb(checkout, effects)
 

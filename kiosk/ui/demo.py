@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,10 +100,25 @@ class Driver:
         self.tap("pin_OK")
 
 
+VARIANTS = (("zh_CN", 1920, 1080), ("en", 1920, 1080), ("zh_CN", 1280, 800), ("en", 1280, 800))
+# The screens worth a picture in every language and size (for the README).
+KEY_SHOTS = frozenset(
+    {
+        "welcome", "plain-review", "plain-pay-method", "plain-paying", "plain-paid",
+        "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
+        "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
+        "age-staff-diagnostics", "age-staff-history", "hidden-question", "fault-out-of-service",
+    }
+)  # fmt: skip
+
+
 @dataclass
 class Shots:
+    """Screenshots of the steps; with `variants`, the key screens in every language
+    and size too (as JPEG, to keep the committed set small)."""
+
     directory: Path | None
-    language: str = ""
+    variants: tuple[tuple[str, int, int], ...] = ()
     taken: list[Path] = field(default_factory=list)
     counter: int = 0
 
@@ -110,9 +126,26 @@ class Shots:
         if self.directory is None:
             return
         spin(0.15)  # one more frame of the camera and the animations
+        if self.variants:
+            if name in KEY_SHOTS:
+                self._variants(window, name)
+            return
         self.counter += 1
         path = self.directory / f"{self.counter:02d}-{name}.png"
         self.taken.append(window.screenshot(path))
+
+    def _variants(self, window, name: str) -> None:
+        language = window.lang.language
+        size = window.root.size()
+        for lang, w, h in self.variants:
+            window.lang.setLanguage(lang)
+            window.resize(w, h)
+            spin(0.25)
+            path = self.directory / f"{name}-{lang}-{w}x{h}.jpg"
+            self.taken.append(window.screenshot(path, quality=85))
+        window.lang.setLanguage(language)
+        window.resize(size.width(), size.height())
+        spin(0.1)
 
 
 # ---------------------------------------------------------------------------- stories
@@ -177,6 +210,13 @@ def shopper_lookalike(c: Context) -> None:
     c.wait_review()
     wait_until("a question about the can", lambda: c.checkout.guidanceKind == "choose")
     c.shots.take(c.window, "lookalike-question")
+    if c.shots.variants:
+        c.ui.tap("searchButton")
+        for key in "kele":
+            c.ui.tap(f"key_{key}")
+        c.shots.take(c.window, "lookalike-search")
+        c.window.search.setQuery("")
+        c.ui.tap("searchBack")
     c.ui.tap("candidate_cola-zero-330")
     wait_until(
         "the question answered",
@@ -213,6 +253,12 @@ def shopper_age(c: Context) -> None:
     c.ui.type_pin("1234")
     wait_until("staff mode", lambda: c.window.staff.loggedIn)
     c.shots.take(c.window, "age-staff-mode")
+    if c.shots.variants:
+        for tab, shot in ((1, "scale"), (3, "diagnostics"), (4, "history")):
+            c.ui.tap(f"staffTab{tab}")
+            spin(0.6)
+            c.shots.take(c.window, f"age-staff-{shot}")
+        c.ui.tap("staffTab0")
     c.ui.tap("approveAge")
     wait_until("the age approved", lambda: not c.checkout.needsAgeCheck)
     c.ui.tap("staffLeave")
@@ -265,9 +311,15 @@ STORIES: tuple[tuple[str, Callable[[Context], None]], ...] = (
 
 
 def run_stories(
-    app, window, *, shots_dir: Path | None, out: Callable[[str], None] = print, stories=STORIES
+    app,
+    window,
+    *,
+    shots_dir: Path | None,
+    out: Callable[[str], None] = print,
+    stories=STORIES,
+    variants: tuple[tuple[str, int, int], ...] = (),
 ) -> list[Path]:
-    shots = Shots(shots_dir)
+    shots = Shots(shots_dir, variants)
     ctx = Context(app, window, Driver(window), shots, out)
     wait_until("the camera's first frame", lambda: window.camera.frames_shown > 0, 15)
     ctx.wait_phase("idle", timeout=10)
@@ -315,11 +367,32 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
         QCoreApplication.processEvents()
 
 
-def main() -> int:
-    """`python -m kiosk.ui.demo` (what `kiosk demo` will call once the CLI points here)."""
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kiosk.ui.demo` (what `kiosk demo` will call once the CLI points here);
+    `--screenshots DIR`: the key screens in both languages at 1920x1080 and 1280x800."""
+    import argparse
+
+    from kiosk.app import KioskApp
     from kiosk.config import load_config
 
-    return run_demo(load_config())
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.demo")
+    parser.add_argument("--screenshots", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.screenshots is None:
+        return run_demo(load_config())
+    qt_application(headless=True)
+    config = load_config()
+    data_dir = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+    app = KioskApp(config, data_dir=data_dir).start()
+    try:
+        window = app.open_window(visible=True)
+        window.resize(1920, 1080)
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+        taken = run_stories(app, window, shots_dir=args.screenshots, variants=VARIANTS)
+        print(f"{len(taken)} screenshots in {args.screenshots}")
+        return 0
+    finally:
+        app.stop()
 
 
 if __name__ == "__main__":

@@ -168,9 +168,9 @@ class KioskWindow:
         assert self.root is not None
         return self.root.grabWindow()
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, quality: int = -1) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.grab().save(str(path)):
+        if not self.grab().save(str(path), None, quality):
             raise OSError(f"could not write {path}")
         return path
 

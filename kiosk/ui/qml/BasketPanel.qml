@@ -77,8 +77,11 @@ Rectangle {
                 Text {
                     width: parent.width
                     text: row.name
+                    wrapMode: Text.Wrap
+                    maximumLineCount: 2
                     elide: Text.ElideRight
-                    font.family: Theme.font; font.pixelSize: 25 * b.u; font.weight: Font.DemiBold
+                    lineHeight: 0.9
+                    font.family: Theme.font; font.pixelSize: 23 * b.u; font.weight: Font.DemiBold
                     color: Theme.ink
                 }
                 Text {

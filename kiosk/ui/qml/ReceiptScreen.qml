@@ -8,18 +8,18 @@ Item {
     readonly property string choice: checkout ? checkout.receiptChoice : ""
     Column {
         anchors.centerIn: parent
-        spacing: 32 * s.u
+        spacing: 22 * s.u
         Rectangle {
             anchors.horizontalCenter: parent.horizontalCenter
-            width: 140 * s.u; height: width; radius: width / 2
+            width: 112 * s.u; height: width; radius: width / 2
             color: Theme.go
             Text { anchors.centerIn: parent; text: "✓"; color: "white"
-                   font.family: Theme.font; font.pixelSize: 88 * s.u; font.weight: Font.Bold }
+                   font.family: Theme.font; font.pixelSize: 70 * s.u; font.weight: Font.Bold }
         }
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
             text: s.choice === "" ? qsTr("Payment complete") : qsTr("Thank you!")
-            font.family: Theme.font; font.pixelSize: 64 * s.u; font.weight: Font.Bold
+            font.family: Theme.font; font.pixelSize: 56 * s.u; font.weight: Font.Bold
             color: Theme.ink
         }
         Text {
@@ -62,7 +62,7 @@ Item {
         Image {
             visible: s.choice === "qr" && source !== ""
             anchors.horizontalCenter: parent.horizontalCenter
-            width: 300 * s.u; height: 300 * s.u
+            width: 250 * s.u; height: 250 * s.u
             source: s.checkout ? s.checkout.qrCode : ""
             fillMode: Image.PreserveAspectFit
             smooth: false

@@ -20,6 +20,7 @@ Rectangle {
         spacing: 20 * s.u
         height: 96 * s.u
         BigButton {
+            objectName: "searchBack"
             u: s.u
             width: 200 * s.u
             filled: false
@@ -113,7 +114,7 @@ Rectangle {
         anchors.left: parent.left
         anchors.right: parent.right
         anchors.bottom: parent.bottom
-        height: 380 * s.u
+        height: 440 * s.u
         color: "#e7e3da"
         Column {
             anchors.centerIn: parent
