@@ -5,7 +5,6 @@ Each check returns a finding with a fix; nothing here changes the system.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
 import shutil
@@ -142,17 +141,26 @@ def _data(config: KioskConfig) -> Iterator[Finding]:
 
 
 def _devices() -> Iterator[Finding]:
-    try:
-        diagnostics = importlib.import_module("hardware.diagnostics")
-    except ImportError:
-        yield Finding(True, "devices", "device discovery not installed", warning=True)
-        return
-    for found in diagnostics.find_devices():
+    from hardware.diagnostics import find_devices
+
+    groups = {"serial": "dialout", "video": "video", "input": "input"}
+    found = find_devices()
+    if not found:
         yield Finding(
-            getattr(found, "ok", True),
-            f"device {getattr(found, 'kind', '')}".strip(),
-            str(getattr(found, "detail", found)),
-            getattr(found, "fix", ""),
+            True,
+            "devices",
+            "no serial ports, cameras or scanners found (fine for the demo, which simulates them)",
+            warning=True,
+        )
+    for d in found:
+        kind = getattr(d.kind, "value", str(d.kind))
+        where = d.stable_path or d.path
+        detail = f"{where} {d.description} {d.detail}".strip()
+        yield Finding(
+            d.accessible,
+            f"{kind} device",
+            detail,
+            f"add the kiosk user to the '{groups.get(kind, kind)}' group",
         )
 
 
