@@ -54,6 +54,7 @@ def evaluate(
     detector: Detector,
     limit: int | None = None,
     score_threshold: float | None = None,
+    sweep: list[float] | None = None,
 ) -> dict[str, object]:
     labels, scenes = load_scenes(data, limit)
     if labels != detector.labels:
@@ -79,6 +80,10 @@ def evaluate(
         )
     metrics = checkout_metrics(outcomes, labels, threshold)
     metrics["score_threshold"] = threshold
+    if sweep:
+        metrics["sweep"] = {
+            f"{t:.2f}": checkout_metrics(outcomes, labels, t)["cacc"] for t in sweep
+        }
     metrics["infer_ms_mean"] = round(float(np.mean(run_ms)), 2) if run_ms else None
     metrics["misses"] = _worst(outcomes, scenes, labels, threshold)
     return metrics
@@ -120,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version", type=int, default=None)
     ap.add_argument("--threshold", type=float, default=None, help="override the score threshold")
     ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = auto)")
+    ap.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also report cacc at thresholds 0.15..0.70 (tune on val, never on test)",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -136,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                               args.workers, EVAL_CACHE / name)  # fmt: skip
             limit = None
         t0 = time.perf_counter()
-        metrics = evaluate(data, detector, limit, args.threshold)
+        sweep = [round(0.15 + 0.05 * i, 2) for i in range(12)] if args.sweep else None
+        metrics = evaluate(data, detector, limit, args.threshold, sweep)
     except (ModelError, SceneSetError) as err:
         print(f"kiosk eval: {err}", file=sys.stderr)
         return 2

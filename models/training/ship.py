@@ -160,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     release = repo.publish(onnx_path, profile)
     shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
+    log = args.run / "log.txt"
+    if log.exists():  # the log summary: the run's milestones, not every batch
+        keep = ("start ", "resumed", " done in ", "new best", "early stop", "finished", "budget")
+        lines = [ln for ln in log.read_text().splitlines() if any(k in ln for k in keep)]
+        (release.directory / "training_log.txt").write_text("\n".join(lines) + "\n")
     print(f"published {release.ref} → {release.directory}")
     return 0
 
