@@ -168,6 +168,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save-every", type=int, default=100, help="batches between checkpoints")
     ap.add_argument("--max-hours", type=float, default=0.0, help="stop (resumably) after this")
+    ap.add_argument("--init", type=Path, help="start from this checkpoint's (EMA) weights")
     return ap.parse_args(argv)
 
 
@@ -194,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     labels = train.labels
 
     net = TrayNet(len(labels), input_size)
+    if args.init is not None:  # fine-tune: a longer schedule or more data on a trained model
+        init_net, _ = load_checkpoint_model(args.init)
+        net.load_state_dict(init_net.state_dict())
+        log(f"initialised from {args.init}")
     ema = EMA(net)
     decay, no_decay = [], []
     for _name, p in net.named_parameters():
