@@ -31,13 +31,21 @@ from typing import Any
 import cv2
 
 from hardware.camera.frames import Frame
+from hardware.printer.config import EscPosPrinterConfig
+from hardware.printer.driver import EscPosPrinter
+from hardware.printer.status import PaperState, PrinterState
 from hardware.scale.config import MtSicsConfig, ScaleTiming
 from hardware.scale.driver import SerialScale
 from hardware.scale.events import ConnectionState, WeightReading
+from hardware.scanner.config import SerialScannerConfig
+from hardware.scanner.serial_scanner import SerialScanner
+from hardware.scanner.symbology import Scan
 from hardware.sim.camera import SimCameraFault, SimulatedCamera
 from hardware.sim.camera_model import default_camera
 from hardware.sim.catalog import load_sim_catalog
+from hardware.sim.printer import PrinterSimulator
 from hardware.sim.scale import ScaleSimulator
+from hardware.sim.scanner import ScannerSimulator
 from hardware.sim.tray import TRAY_SIZE_MM, TrayError, VirtualTray
 from kiosk.catalog_file import load_catalog
 from kiosk.checkout_service import CheckoutService
@@ -47,7 +55,7 @@ from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.events import CheckoutWorker
 from kiosk.station.monitor import DeviceMonitor, DeviceStatus, Diagnostics
-from kiosk.station.receipts import ReceiptDesk
+from kiosk.station.receipts import E_RECEIPT_URL, ReceiptDesk, printed_receipt
 from kiosk.station.sim_world import TrayOracle
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.tray_watch import TrayWatch
@@ -58,6 +66,7 @@ from kiosk.vision.pipeline import HealthState, VisionPipeline
 log = logging.getLogger(__name__)
 
 STAFF_BADGE_PREFIX = "STAFF-"
+STORE_NAME = "晨光便利 Morning Mart"  # the demo shop; a store's own name belongs in its config
 DEMO_STAFF = (("S001", "王芳 Wang Fang", "1234", "supervisor"), ("S002", "Li Lei", "5678", "staff"))
 
 # Tray slots for the simulator panel: where a person would put the next item.
@@ -75,6 +84,8 @@ class SimWorld:
         size: tuple[int, int] = (960, 540),
         fps: float = 25.0,
         scale_link: Path | None = None,
+        printer_link: Path | None = None,
+        scanner_link: Path | None = None,
     ) -> None:
         self.sim_catalog = load_sim_catalog(catalog_path)
         self.tray = VirtualTray(self.sim_catalog, seed=seed)
@@ -84,9 +95,10 @@ class SimWorld:
         )
         # a stable name, like /dev/serial/by-id/..., survives the replug of the demo
         self.scale = ScaleSimulator(self.tray, "mtsics", seed=seed, link=scale_link)
+        self.printer = PrinterSimulator(link=printer_link, seed=seed)
+        self.scanner = ScannerSimulator(link=scanner_link)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self.scan_listeners: list[Callable[[str], None]] = []
         self._barcodes = {p.sku: p.barcode for p in self.sim_catalog.products}
 
     def families(self) -> dict[str, str | None]:
@@ -94,9 +106,18 @@ class SimWorld:
 
     def start(self) -> None:
         self.scale.start()
+        self.printer.start()
 
     def stop(self) -> None:
+        self.scanner.close()
+        self.printer.stop()
         self.scale.stop()
+
+    def printer_config(self) -> EscPosPrinterConfig:
+        return EscPosPrinterConfig(url=self.printer.path, status_timeout_s=0.3)
+
+    def scanner_config(self) -> SerialScannerConfig:
+        return SerialScannerConfig(url=self.scanner.path, backoff_initial_s=0.2, backoff_max_s=1.0)
 
     def scale_config(self) -> MtSicsConfig:
         # A quick reconnect: the demo's "unplug the scale" should recover in a second.
@@ -203,14 +224,16 @@ class SimWorld:
 
     def scan(self, sku: str) -> str:
         code = self._barcodes.get(sku, "")
-        for cb in self.scan_listeners:
-            cb(code)
+        self.scanner.scan(code, "ean13")
         return f"scanned {code}"
 
     def scan_badge(self, staff_id: str = "S001") -> str:
-        for cb in self.scan_listeners:
-            cb(STAFF_BADGE_PREFIX + staff_id)
+        self.scanner.scan(STAFF_BADGE_PREFIX + staff_id, "code128")
         return f"badge {staff_id}"
+
+    def paper(self, state: str) -> str:
+        self.printer.paper = state
+        return f"printer paper: {state}"
 
 
 class Maintenance:
@@ -289,7 +312,7 @@ class KioskApp:
         self.payments = SimulatedPayments(config.payment)
         self.receipts = ReceiptDesk(
             self.data_dir / "receipts",
-            store_name=self.catalog.store or "演示便利店 Demo Store",
+            store_name=STORE_NAME,
             device_id=config.device.id,
         )
         machine = Checkouts(
@@ -311,7 +334,13 @@ class KioskApp:
             size=camera_size,
             fps=camera_fps,
             scale_link=self.data_dir / "scale-sim",
+            printer_link=self.data_dir / "printer-sim",
+            scanner_link=self.data_dir / "scanner-sim",
         )
+        self.printer = EscPosPrinter(self.world.printer_config())
+        self.receipts.printer = self._print_on_paper
+        self.scanner = SerialScanner(self.world.scanner_config(), self._on_scan)
+        self._printer_status = (0.0, "")
         self.vision_config = VisionConfig()
         self.detector = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
         self.service = CheckoutService(
@@ -351,7 +380,6 @@ class KioskApp:
             self.worker.post,
             self.diagnostics,
         )
-        self.world.scan_listeners.append(self.on_barcode)
         self.badge_listeners: list[Callable[[str], None]] = []
         self.maintenance = Maintenance(self)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
@@ -376,6 +404,19 @@ class KioskApp:
         self.last_frame = frame
         for cb in self.preview_listeners:
             cb(frame)
+
+    def _on_scan(self, scan) -> None:
+        if isinstance(scan, Scan):
+            self.on_barcode(scan.code)
+        else:
+            log.info("unreadable scan: %s", scan.reason)
+
+    def _print_on_paper(self, sale, text: str) -> str:
+        """The receipt desk's printer: '' when printed, else why not (the screen then
+        offers the e-receipt)."""
+        receipt = printed_receipt(sale, STORE_NAME, E_RECEIPT_URL)
+        outcome = self.printer.print_receipt(receipt)
+        return "" if outcome.printed else outcome.detail
 
     def on_barcode(self, code: str) -> None:
         """The barcode scanner (its own thread): a staff badge or a product."""
@@ -421,7 +462,12 @@ class KioskApp:
             devices=(
                 self._camera_status(),
                 self._scale_status(),
-                DeviceStatus("printer", True, "not installed: receipts as text and QR"),
+                self._printer_diag(),
+                DeviceStatus(
+                    "scanner",
+                    self.scanner.state.value == "ready",
+                    f"{self.scanner.state.value} {self.world.scanner.path}",
+                ),
                 DeviceStatus("network", True, "sync not configured"),
             ),
             camera_fps=fps,
@@ -434,6 +480,18 @@ class KioskApp:
             sync_backlog=self.store.outbox_backlog(),
             frames_skipped=h.frames_skipped,
         )
+
+    def _printer_diag(self) -> DeviceStatus:
+        # asking the printer opens its port: every few seconds is plenty
+        at, text = self._printer_status
+        if time.monotonic() - at > 5.0:
+            st = self.printer.status()
+            ok = st.state is PrinterState.READY and st.paper is not PaperState.OUT
+            paper = st.paper.value.replace("_", " ")
+            text = ("ok" if ok else "fault") + f"|{st.state.value}, paper {paper} {st.detail}"
+            self._printer_status = (time.monotonic(), text)
+        ok, _, summary = text.partition("|")
+        return DeviceStatus("printer", ok == "ok", summary.strip())
 
     # ---- calibration ----
 
@@ -465,6 +523,7 @@ class KioskApp:
         self._step("simulated world", self.world.start, self.world.stop)
         if self.scale is not None:
             self._step("scale", self.scale.start, self.scale.stop)
+        self._step("scanner", self.scanner.start, self.scanner.stop)
         self._step("vision", self.vision.start, self.vision.stop)
         self._step("device monitor", self.monitor.start, self.monitor.stop)
         self._started.append(("jobs", lambda: self.jobs.shutdown(wait=True)))

@@ -351,6 +351,10 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
         shutil.rmtree(shots_dir, ignore_errors=True)
         window.resize(1920, 1080)
         run_stories(app, window, shots_dir=shots_dir, out=out)
+        printed = app.world.printer.receipts
+        out(f"\n=== The printer (simulated, ESC/POS decoded) printed {len(printed)} receipts")
+        if printed:
+            out(printed[0].text)
         out(f"\n=== Screenshots of every step: {shots_dir}")
         out(f"=== Stored in {app.store.path}")
         for row in reversed(app.store.recent_sales()):

@@ -125,6 +125,7 @@ class CheckoutViewModel(QObject):
     _scale_arrived = Signal(object)
     _receipt_arrived = Signal(object, str)
     _qr_arrived = Signal(str, str)
+    _printed = Signal(str, str)  # (sale id, '' or why it did not print)
 
     def __init__(
         self,
@@ -132,7 +133,7 @@ class CheckoutViewModel(QObject):
         post: Callable[[Event], object],
         *,
         redecide: Callable[[], object] = lambda: None,
-        receipt_print: Callable[[str], object] = lambda sale_id: None,
+        receipt_print: Callable[[str], Future | None] = lambda sale_id: None,
         receipt_qr: Callable[[str], Future | None] = lambda sale_id: None,
         language: str = "zh_CN",
         clock: Callable[[], float] = time.time,
@@ -172,6 +173,7 @@ class CheckoutViewModel(QObject):
         self._scale_arrived.connect(self._apply_scale)
         self._receipt_arrived.connect(self._apply_receipt)
         self._qr_arrived.connect(self._apply_qr)
+        self._printed.connect(self._apply_printed)
 
     # ---- from workers: only emit ------------------------------------------------
 
@@ -543,7 +545,13 @@ class CheckoutViewModel(QObject):
         self._receipt_choice = choice
         self.receiptChanged.emit()
         if choice == "print":
-            self._receipt_print(sale_id)
+            fut = self._receipt_print(sale_id)
+            if fut is not None:
+                fut.add_done_callback(
+                    lambda f, s=sale_id: self._printed.emit(
+                        s, str(f.exception()) if f.exception() else (f.result() or "")
+                    )
+                )
         elif choice == "qr":
             fut = self._receipt_qr(sale_id)
             if fut is not None:
@@ -552,6 +560,14 @@ class CheckoutViewModel(QObject):
                         s, f.result().as_uri() if not f.exception() and f.result() else ""
                     )
                 )
+
+    @Slot(str, str)
+    def _apply_printed(self, sale_id: str, problem: str) -> None:
+        if not problem or sale_id != self._sale_id():
+            return
+        # no paper, cover open, printer gone: the shopper still gets a receipt
+        self._show_notice(problem)
+        self.chooseReceipt("qr")
 
     @Slot()
     def finishReceipt(self) -> None:
@@ -1012,6 +1028,10 @@ class SimulatorViewModel(QObject):
     @Slot(str)
     def scan(self, sku: str) -> None:
         self._do(lambda: self.world.scan(sku))
+
+    @Slot(str)
+    def paper(self, state: str) -> None:
+        self._do(lambda: self.world.paper(state))
 
     @Slot()
     def staffBadge(self) -> None:

@@ -95,3 +95,34 @@ def _audit(app):
     for r in rows:
         r["detail"] = json.loads(r["detail"])
     return rows
+
+
+def test_no_paper_in_the_printer_gives_the_shopper_an_e_receipt(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.world.paper("out")
+    app.world.place("water-spring-550")
+    c.wait_review()
+    c.ui.tap("payButton")
+    c.ui.tap("payCard")
+    c.wait_phase("receipt")
+    c.ui.tap("receiptPrint")
+    wait_until("the e-receipt instead", lambda: c.checkout.qrCode != "", timeout=10)
+    assert c.checkout.receiptChoice == "qr" and "paper" in c.checkout.notice
+    assert app.world.printer.receipts == []
+    app.world.paper("ok")
+    c.ui.tap("receiptDone")
+    app.world.clear()
+    c.wait_phase("idle")
+
+
+def test_a_receipt_reaches_the_printer_as_esc_pos(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.world.place("apple-fuji")
+    c.wait_review()
+    wait_until("payable", lambda: c.checkout.canPay)
+    c.pay_and_leave("qr", "print", "apple")
+    (printed,) = app.world.printer.wait_for_receipts(1, timeout=5)
+    assert "Fuji Apple" in printed.text and printed.cut
+    assert printed.qr_codes and printed.qr_codes[0].endswith(app.store.recent_sales()[0]["id"])

@@ -79,6 +79,8 @@ Rectangle {
             Button { width: (actions.width - 6) / 2; text: "Unplug scale"; onClicked: sp.simulator.unplugScale() }
             Button { width: (actions.width - 6) / 2; text: "Plug scale in"; onClicked: sp.simulator.replugScale() }
             Button { width: (actions.width - 6) / 2; text: "Scan staff badge"; onClicked: sp.simulator.staffBadge() }
+            Button { width: (actions.width - 6) / 2; text: "Printer: paper out"; onClicked: sp.simulator.paper("out") }
+            Button { width: (actions.width - 6) / 2; text: "Printer: new roll"; onClicked: sp.simulator.paper("ok") }
         }
     }
 }
