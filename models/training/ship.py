@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = json.loads((args.run / "summary.json").read_text())
     run_args = summary.get("args", {})
+    train_paths = run_args.get("train", "").split()
     data = {
-        "train": dataset_record(Path(run_args.get("train", ""))),
+        "train": [dataset_record(Path(p)) for p in train_paths],
         "val": dataset_record(Path(run_args.get("val", ""))),
     }
     command = "python -m models.training.train " + " ".join(

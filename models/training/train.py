@@ -90,6 +90,25 @@ def cached_canvases(root: Path, input_size: tuple[int, int], log: Log) -> Canvas
     return data
 
 
+def args_record(args: argparse.Namespace) -> dict[str, str]:
+    """The run's arguments as strings, as they would be typed (lists space-separated)."""
+    return {
+        k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in vars(args).items()
+    }
+
+
+def merge_canvases(parts: list[Canvases]) -> Canvases:
+    if any(p.labels != parts[0].labels for p in parts):
+        raise SystemExit("training sets have different classes.txt")
+    return Canvases(
+        images=np.concatenate([p.images for p in parts]),
+        boxes=[b for p in parts for b in p.boxes],
+        classes=[c for p in parts for c in p.classes],
+        scenes=[s for p in parts for s in p.scenes],
+        labels=parts[0].labels,
+    )
+
+
 @torch.no_grad()
 def predict(model: TrayNet, images: np.ndarray, batch: int = 16) -> list[np.ndarray]:
     """Letterboxed uint8 canvases → one YOLOv8-layout output (4 + C, N) per image."""
@@ -152,7 +171,7 @@ def load_checkpoint_model(path: Path, use_ema: bool = True) -> tuple[TrayNet, di
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Train the tray SKU detector (TrayNet).")
-    ap.add_argument("--train", type=Path, required=True, help="training scene set")
+    ap.add_argument("--train", type=Path, nargs="+", required=True, help="training scene set(s)")
     ap.add_argument("--val", type=Path, required=True, help="validation scene set")
     ap.add_argument("--out", type=Path, required=True, help="run directory (resumes if present)")
     ap.add_argument("--input", default="448x256", help="model input WxH (multiple of 32)")
@@ -185,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
-    train = cached_canvases(args.train, input_size, log)
+    parts = [cached_canvases(p, input_size, log) for p in args.train]
+    train = parts[0] if len(parts) == 1 else merge_canvases(parts)
     val = cached_canvases(args.val, input_size, log)
     if train.labels != val.labels:
         raise SystemExit("train and val sets have different classes.txt")
@@ -230,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         log(
             f"start {RECIPE}: {n} train / {len(val.images)} val images, {len(labels)} classes, "
             f"input {w}x{h}, {sum(p.numel() for p in net.parameters())} params, "
-            f"args {json.dumps({k: str(v) for k, v in vars(args).items()})}, "
+            f"args {json.dumps(args_record(args))}, "
             f"torch {torch.__version__}, {platform.machine()}"
         )
 
@@ -245,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 "labels": labels,
                 "input_size": list(input_size),
                 "arch": net.config,
-                "args": {k: str(v) for k, v in vars(args).items()},
+                "args": args_record(args),
             },
             last,
         )
@@ -351,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "epochs_run": state["epoch"],
         "early_stopped": stopped_early,
         "train_wall_s": round(state["train_s"], 1),
-        "args": {k: str(v) for k, v in vars(args).items()},
+        "args": args_record(args),
         "arch": net.config,
         "input_size": list(input_size),
         "labels": labels,
