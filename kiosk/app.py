@@ -50,7 +50,14 @@ from hardware.sim.tray import TRAY_SIZE_MM, TrayError, VirtualTray
 from kiosk.catalog_file import load_catalog
 from kiosk.checkout_service import CheckoutService
 from kiosk.config import KioskConfig
-from kiosk.domain.checkout import Checkouts, ItemScanned, Phase, Policy
+from kiosk.domain.checkout import (
+    Checkouts,
+    ItemScanned,
+    Phase,
+    Policy,
+    RecordAbandoned,
+    RecordSale,
+)
 from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.events import CheckoutWorker
@@ -60,6 +67,7 @@ from kiosk.station.sim_world import TrayOracle
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.tray_watch import TrayWatch
 from kiosk.store import SalesStore
+from kiosk.sync import SyncState, SyncWorker
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.pipeline import HealthState, VisionPipeline
 
@@ -309,6 +317,17 @@ class KioskApp:
             max_db_bytes=config.store.max_db_mb * 2**20 if config.store.max_db_mb else None,
         )
         self.staff = StaffDesk(self.store)
+        self.sync = (
+            SyncWorker(
+                config.sync,
+                self.store.path,
+                self.store.images.root,
+                config.device.id,
+                heartbeat_source=self._heartbeat,
+            )
+            if config.sync.enabled
+            else None
+        )
         self.payments = SimulatedPayments(config.payment)
         self.receipts = ReceiptDesk(
             self.data_dir / "receipts",
@@ -392,6 +411,10 @@ class KioskApp:
             # Back from a fault with the tray still: the camera will not report a new
             # still picture on its own, so decide the tray as it is now.
             self.redecide()
+        if self.sync is not None and any(
+            isinstance(e, RecordSale | RecordAbandoned) for e in effects
+        ):
+            self.sync.nudge()
         for cb in list(self.checkout_listeners):
             cb(checkout, effects)
 
@@ -468,7 +491,7 @@ class KioskApp:
                     self.scanner.state.value == "ready",
                     f"{self.scanner.state.value} {self.world.scanner.path}",
                 ),
-                DeviceStatus("network", True, "sync not configured"),
+                self._sync_diag(),
             ),
             camera_fps=fps,
             infer_ms=h.infer_ms,
@@ -477,9 +500,29 @@ class KioskApp:
             provider=h.provider,
             scale_state=self.scale.state.value if self.scale else "none",
             scale_grams=grams,
-            sync_backlog=self.store.outbox_backlog(),
+            sync_backlog=self.sync.status().backlog if self.sync else self.store.outbox_backlog(),
             frames_skipped=h.frames_skipped,
         )
+
+    def _sync_diag(self) -> DeviceStatus:
+        if self.sync is None:
+            return DeviceStatus("network", True, "sync off in the config")
+        st = self.sync.status()
+        text = f"{st.state.value} to {self.config.sync.url}, sent {st.sent}"
+        if st.last_error:
+            text += f" - {st.last_error}"
+        # an unreachable headquarters is not a fault of the checkout: sales wait in the outbox
+        return DeviceStatus("network", st.state is not SyncState.RETRYING, text)
+
+    def _heartbeat(self) -> dict:
+        h = self.vision.health()
+        return {
+            "model_version": h.model_version,
+            "provider": h.provider,
+            "camera": h.state.value,
+            "scale": self.scale.state.value if self.scale else "none",
+            "phase": self.service.checkout.phase.value,
+        }
 
     def _printer_diag(self) -> DeviceStatus:
         # asking the printer opens its port: every few seconds is plenty
@@ -526,6 +569,8 @@ class KioskApp:
         self._step("scanner", self.scanner.start, self.scanner.stop)
         self._step("vision", self.vision.start, self.vision.stop)
         self._step("device monitor", self.monitor.start, self.monitor.stop)
+        if self.sync is not None:
+            self._step("sync", self.sync.start, self.sync.stop)
         self._started.append(("jobs", lambda: self.jobs.shutdown(wait=True)))
         self.timings.started = time.perf_counter()
         return self

@@ -68,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     qt = demo.qt_application(headless=True)
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-ui-"))
     config = load_config(
-        environ={"KIOSK__STORE__DATA_DIR": str(tmp), "KIOSK__PAYMENT__APPROVE_AFTER_S": "0.3"}
+        environ={
+            "KIOSK__STORE__DATA_DIR": str(tmp),
+            "KIOSK__PAYMENT__APPROVE_AFTER_S": "0.3",
+            "KIOSK__SYNC__ENABLED": "false",
+        }
     )
     app = KioskApp(config, data_dir=tmp / "kiosk", camera_size=(width, height), camera_fps=args.fps)
     app.start()

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.domain.checkout import DeviceFault, DeviceRecovered
+from kiosk.domain.checkout import DeviceFault, DeviceRecovered, Tick
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class DeviceMonitor:
         *,
         fault_after_s: float = 1.0,
         interval_s: float = 0.5,
+        tick_every_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -61,6 +62,8 @@ class DeviceMonitor:
         self._snapshot = snapshot
         self.fault_after_s = fault_after_s
         self.interval_s = interval_s
+        self.tick_every_s = tick_every_s
+        self._next_tick = 0.0
         self._clock = clock
         self._wall = wall_clock
         self._bad_since: dict[str, float] = {}
@@ -89,6 +92,10 @@ class DeviceMonitor:
 
     def poll(self) -> None:
         now = self._clock()
+        if now >= self._next_tick:
+            # the checkout's clock: unattended baskets, faults honoured after a receipt
+            self._next_tick = now + self.tick_every_s
+            self._post(Tick(self._wall()))
         for name, probe in self.probes.items():
             status = probe()
             if status.ok:

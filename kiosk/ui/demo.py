@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshots is None:
         return run_demo(load_config())
     qt_application(headless=True)
-    config = load_config()
+    config = load_config(environ={**os.environ, "KIOSK__SYNC__ENABLED": "false"})
     data_dir = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
     app = KioskApp(config, data_dir=data_dir).start()
     try:
