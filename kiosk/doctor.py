@@ -123,7 +123,7 @@ def _data(config: KioskConfig) -> Iterator[Finding]:
                 check_health(conn, db)
                 n = conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0]
                 backlog = conn.execute(
-                    "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
+                    "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL"
                 ).fetchone()[0]
             finally:
                 conn.close()

@@ -112,6 +112,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     """,
+    # 2: a refused outbox row (headquarters' final "no" for that record) gets its own
+    # timestamp instead of a prefix in last_error; staff list them, sync skips them.
+    """
+    ALTER TABLE outbox ADD COLUMN refused_at REAL;
+    UPDATE outbox SET refused_at = created_at,
+                      last_error = substr(last_error, length('refused: ') + 1)
+        WHERE sent_at IS NULL AND last_error LIKE 'refused: %';
+    """,
 )
 
 LATEST = len(MIGRATIONS)

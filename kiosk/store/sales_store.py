@@ -405,7 +405,10 @@ class SalesStore:
         return bool(rows)
 
     def outbox_backlog(self) -> int:
-        return self.query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL")[0]["n"]
+        """Rows still to send (refused ones wait for staff, not for the network)."""
+        return self.query(
+            "SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL"
+        )[0]["n"]
 
     def check(self, full: bool = True) -> None:
         check_health(self._reader(), self.path, full=full)

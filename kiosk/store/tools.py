@@ -27,7 +27,10 @@ def check_database(path: Path) -> int:
             for t in ("sales", "sale_lines", "payments", "hard_cases", "outbox", "audit_log")
             if db[t].exists()
         }
-        backlog = conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+        backlog, refused = conn.execute(
+            "SELECT COUNT(*) - COALESCE(SUM(refused_at IS NOT NULL), 0),"
+            " COALESCE(SUM(refused_at IS NOT NULL), 0) FROM outbox WHERE sent_at IS NULL"
+        ).fetchone()
     except StoreError as err:
         print(f"FAIL: {err}", file=sys.stderr)
         return 1
@@ -42,6 +45,7 @@ def check_database(path: Path) -> int:
                 "schema_latest": LATEST,
                 "rows": counts,
                 "outbox_backlog": backlog,
+                "outbox_refused": refused,
             }
         )
     )

@@ -7,9 +7,8 @@ headquarters acknowledged it, and a row whose mark was lost in a crash is simply
 sent again (headquarters answers "already stored").
 
 Refused rows (a final per-record verdict: 409 different body, 422 invalid) keep
-`sent_at` NULL and get `last_error` starting with REFUSED_PREFIX: they stay visible
-as unsent for staff, and the worker stops retrying them.
-TODO(store): an explicit `refused_at` column would be cleaner than the prefix.
+`sent_at` NULL and get `refused_at` with the reason in `last_error`: they stay
+visible as unsent for staff, and the worker stops retrying them.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-REFUSED_PREFIX = "refused: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +68,8 @@ class Outbox:
     def pending(self, limit: int) -> list[OutboxRow]:
         rows = self._conn.execute(
             "SELECT seq, kind, ref, payload, attempts FROM outbox"
-            " WHERE sent_at IS NULL AND (last_error IS NULL OR last_error NOT LIKE ?)"
-            " ORDER BY seq LIMIT ?",
-            (REFUSED_PREFIX + "%", limit),
+            " WHERE sent_at IS NULL AND refused_at IS NULL ORDER BY seq LIMIT ?",
+            (limit,),
         ).fetchall()
         return [OutboxRow(*r) for r in rows]
 
@@ -104,19 +100,20 @@ class Outbox:
         refusals = list(refusals)
         if not refusals:
             return
+        now = self._clock()
         with self._write() as conn:
             conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?"
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, refused_at = ?"
                 " WHERE seq = ? AND sent_at IS NULL",
-                [((REFUSED_PREFIX + why)[:2000], seq) for seq, why in refusals],
+                [(why[:2000], now, seq) for seq, why in refusals],
             )
 
     def requeue_refused(self) -> int:
         """Give refused rows another chance (after the cause was fixed at headquarters)."""
         with self._write() as conn:
             cur = conn.execute(
-                "UPDATE outbox SET last_error = NULL WHERE sent_at IS NULL AND last_error LIKE ?",
-                (REFUSED_PREFIX + "%",),
+                "UPDATE outbox SET last_error = NULL, refused_at = NULL"
+                " WHERE sent_at IS NULL AND refused_at IS NOT NULL"
             )
             return cur.rowcount
 
@@ -124,16 +121,15 @@ class Outbox:
         """(kind, ref, reason) of refused rows, oldest first: what staff must look at."""
         rows = self._conn.execute(
             "SELECT kind, ref, last_error FROM outbox"
-            " WHERE sent_at IS NULL AND last_error LIKE ? ORDER BY seq LIMIT ?",
-            (REFUSED_PREFIX + "%", limit),
+            " WHERE sent_at IS NULL AND refused_at IS NOT NULL ORDER BY seq LIMIT ?",
+            (limit,),
         ).fetchall()
-        return [(k, r, e.removeprefix(REFUSED_PREFIX)) for k, r, e in rows]
+        return [(k, r, e or "") for k, r, e in rows]
 
     def backlog(self) -> Backlog:
         total, refused = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(last_error LIKE ?), 0) FROM outbox"
-            " WHERE sent_at IS NULL",
-            (REFUSED_PREFIX + "%",),
+            "SELECT COUNT(*), COALESCE(SUM(refused_at IS NOT NULL), 0) FROM outbox"
+            " WHERE sent_at IS NULL"
         ).fetchone()
         return Backlog(pending=total - refused, refused=refused)
 

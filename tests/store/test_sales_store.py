@@ -135,3 +135,29 @@ def test_writes_after_close_are_refused(tmp_path):
     s.close()
     with pytest.raises(StoreError, match="not started"):
         s.audit(None, "x", {})
+
+
+def test_migration_2_moves_refusals_out_of_last_error(tmp_path):
+    from kiosk.store.database import _statements
+    from kiosk.store.migrations import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO outbox (kind, ref, payload, created_at, last_error) VALUES"
+        " ('sale', 'a', '{}', 1, 'refused: 409 different body'),"
+        " ('sale', 'b', '{}', 2, 'timeout'), ('sale', 'c', '{}', 3, NULL)"
+    )
+    conn.close()
+    with SalesStore(path) as store:
+        rows = store.query("SELECT ref, refused_at, last_error FROM outbox ORDER BY seq")
+        assert rows == [
+            {"ref": "a", "refused_at": 1.0, "last_error": "409 different body"},
+            {"ref": "b", "refused_at": None, "last_error": "timeout"},
+            {"ref": "c", "refused_at": None, "last_error": None},
+        ]
+        assert store.outbox_backlog() == 2
+        assert store.query("PRAGMA user_version")[0]["user_version"] == LATEST
