@@ -34,7 +34,9 @@ class CameraFeed(QObject):
         self._image: QImage | None = None
         self._array: np.ndarray | None = None  # keeps the QImage's buffer alive
         self._shown: deque[float] = deque(maxlen=60)
-        self.frames_shown = 0
+        self.frames_shown = 0  # distinct frames that reached the screen
+        self._serial = 0
+        self._counted = 0
         self._arrived.connect(self._apply)
 
     # ---- any thread (the capture thread) ----
@@ -52,6 +54,7 @@ class CameraFeed(QObject):
         h, w = array.shape[:2]
         self._array = array
         self._image = QImage(array.data, w, h, array.strides[0], QImage.Format.Format_BGR888)
+        self._serial += 1
         self.frameChanged.emit()
 
     def image(self) -> QImage | None:
@@ -62,6 +65,10 @@ class CameraFeed(QObject):
         return None if self._array is None else self._array.copy()
 
     def note_painted(self) -> None:
+        # two views of one feed (shopper screen, staff camera tab) paint each frame twice
+        if self._counted == self._serial:
+            return
+        self._counted = self._serial
         self._shown.append(time.monotonic())
         self.frames_shown += 1
 

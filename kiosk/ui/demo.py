@@ -107,7 +107,7 @@ KEY_SHOTS = frozenset(
         "welcome", "plain-review", "plain-pay-method", "plain-paying", "plain-paid",
         "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
         "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
-        "age-staff-diagnostics", "age-staff-history", "hidden-question", "fault-out-of-service",
+        "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question", "fault-out-of-service",
     }
 )  # fmt: skip
 
@@ -254,7 +254,7 @@ def shopper_age(c: Context) -> None:
     wait_until("staff mode", lambda: c.window.staff.loggedIn)
     c.shots.take(c.window, "age-staff-mode")
     if c.shots.variants:
-        for tab, shot in ((1, "scale"), (3, "diagnostics"), (4, "history")):
+        for tab, shot in ((1, "scale"), (2, "camera"), (3, "diagnostics"), (4, "history")):
             c.ui.tap(f"staffTab{tab}")
             spin(0.6)
             c.shots.take(c.window, f"age-staff-{shot}")

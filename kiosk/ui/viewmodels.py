@@ -914,9 +914,14 @@ class DiagnosticsViewModel(QObject):
     changed = Signal()
     _arrived = Signal(object)
 
-    def __init__(self, preview_fps: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        preview_fps: Callable[[], float] = lambda: 0.0,
+        tray_region: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+    ) -> None:
         super().__init__()
         self._preview_fps = preview_fps
+        self._tray_region = list(tray_region)
         self.rows = InfoModel(self)
         self._summary = ""
         self._arrived.connect(self._apply)
@@ -943,7 +948,11 @@ class DiagnosticsViewModel(QObject):
     def _rows(self) -> QObject:
         return self.rows
 
+    def _region(self) -> list:
+        return self._tray_region
+
     rowModel = Property(QObject, _rows, constant=True)
+    trayRegion = Property(list, _region, constant=True)  # x1, y1, x2, y2 fractions
 
 
 class SimulatorViewModel(QObject):

@@ -99,7 +99,7 @@ class KioskWindow:
             maintenance=app.maintenance,
             history=app.store.recent_sales,
         )
-        diagnostics = DiagnosticsViewModel(camera.painted_fps)
+        diagnostics = DiagnosticsViewModel(camera.painted_fps, app.vision_config.tray_region)
         simulator = (
             SimulatorViewModel(app.world, app.catalog, app.language) if show_simulator else None
         )

@@ -246,11 +246,14 @@ Rectangle {
                     feed: sp.tab === 2 && sp.visible ? sp.camera : null
                 }
                 Rectangle {
-                    // the tray region the motion check watches (the whole frame by default)
-                    anchors.fill: parent; anchors.margins: 12 * sp.u
+                    // the tray region the motion check watches (vision.tray_region)
+                    readonly property var r: sp.diagnostics ? sp.diagnostics.trayRegion : [0, 0, 1, 1]
+                    x: 4 * sp.u + r[0] * (parent.width - 8 * sp.u)
+                    y: 4 * sp.u + r[1] * (parent.height - 8 * sp.u)
+                    width: (r[2] - r[0]) * (parent.width - 8 * sp.u)
+                    height: (r[3] - r[1]) * (parent.height - 8 * sp.u)
                     color: "transparent"
-                    border.width: 3 * sp.u; border.color: Theme.ask
-                    radius: 8 * sp.u
+                    border.width: 4 * sp.u; border.color: Theme.ask
                 }
             }
             Column {
