@@ -107,7 +107,8 @@ KEY_SHOTS = frozenset(
         "welcome", "plain-review", "plain-pay-method", "plain-paying", "plain-paid",
         "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
         "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
-        "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question", "fault-out-of-service",
+        "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question",
+        "fault-out-of-service",
     }
 )  # fmt: skip
 
