@@ -31,6 +31,7 @@ from typing import Any
 import cv2
 
 from hardware.camera.frames import Frame
+from hardware.camera.health import CheckedSource
 from hardware.printer.config import EscPosPrinterConfig
 from hardware.printer.driver import EscPosPrinter
 from hardware.printer.status import PaperState, PrinterState
@@ -387,7 +388,8 @@ class KioskApp:
         )
         self.preview_listeners: list[Callable[[Frame], None]] = []
         self.vision = VisionPipeline(
-            self.world.camera,
+            # a frozen or black picture is a camera fault, not "an empty tray"
+            CheckedSource(self.world.camera),
             self.detector,  # type: ignore[arg-type]  # duck-typed Detector
             self.vision_config,
             on_view=self.watch.on_view,

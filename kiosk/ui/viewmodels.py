@@ -1042,6 +1042,10 @@ class SimulatorViewModel(QObject):
     def paper(self, state: str) -> None:
         self._do(lambda: self.world.paper(state))
 
+    @Slot(str)
+    def cameraFault(self, fault: str) -> None:
+        self._do(lambda: self.world.camera_fault(fault))
+
     @Slot()
     def staffBadge(self) -> None:
         self._do(self.world.scan_badge)

@@ -126,3 +126,13 @@ def test_a_receipt_reaches_the_printer_as_esc_pos(kiosk_app):
     (printed,) = app.world.printer.wait_for_receipts(1, timeout=5)
     assert "Fuji Apple" in printed.text and printed.cut
     assert printed.qr_codes and printed.qr_codes[0].endswith(app.store.recent_sales()[0]["id"])
+
+
+def test_a_covered_camera_pauses_the_kiosk_until_it_sees_again(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.world.camera_fault("black")
+    c.wait_phase("out_of_service", timeout=15)
+    assert "camera" in c.checkout.faults
+    app.world.camera_fault("none")
+    c.wait_phase("idle", timeout=15)

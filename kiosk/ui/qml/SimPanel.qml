@@ -81,6 +81,8 @@ Rectangle {
             Button { width: (actions.width - 6) / 2; text: "Scan staff badge"; onClicked: sp.simulator.staffBadge() }
             Button { width: (actions.width - 6) / 2; text: "Printer: paper out"; onClicked: sp.simulator.paper("out") }
             Button { width: (actions.width - 6) / 2; text: "Printer: new roll"; onClicked: sp.simulator.paper("ok") }
+            Button { width: (actions.width - 6) / 2; text: "Cover the camera"; onClicked: sp.simulator.cameraFault("black") }
+            Button { width: (actions.width - 6) / 2; text: "Uncover the camera"; onClicked: sp.simulator.cameraFault("none") }
         }
     }
 }
