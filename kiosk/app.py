@@ -60,6 +60,7 @@ from kiosk.domain.checkout import (
     RecordSale,
 )
 from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
+from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.events import CheckoutWorker
 from kiosk.station.monitor import DeviceMonitor, DeviceStatus, Diagnostics
@@ -71,6 +72,7 @@ from kiosk.store import SalesStore
 from kiosk.sync import SyncState, SyncWorker
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.pipeline import HealthState, VisionPipeline
+from kiosk.vision.session import Detector
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +300,7 @@ class KioskApp:
         camera_fps: float = 25.0,
         seed: int = 7,
         enrol_demo_staff: bool | None = None,
+        use_model: bool | None = None,
     ) -> None:
         self.config = config
         self.simulated = simulated
@@ -362,7 +365,7 @@ class KioskApp:
         self.scanner = SerialScanner(self.world.scanner_config(), self._on_scan)
         self._printer_status = (0.0, "")
         self.vision_config = VisionConfig()
-        self.detector = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
+        self.detector = self._detector(use_model)
         self.service = CheckoutService(
             machine,
             self.store,
@@ -404,6 +407,24 @@ class KioskApp:
         self.badge_listeners: list[Callable[[str], None]] = []
         self.maintenance = Maintenance(self)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
+
+    def _detector(self, use_model: bool | None):
+        """The newest verified model release when one is installed (the demo then
+        recognises the simulated camera's pixels); the tray oracle otherwise.
+        `KIOSK_DEMO_DETECTOR=oracle` keeps the oracle even with a model installed."""
+        oracle = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
+        if use_model is None:
+            use_model = os.environ.get("KIOSK_DEMO_DETECTOR", "model") != "oracle"
+        vc = self.vision_config
+        repo = ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
+        if not use_model or vc.model not in repo.names():
+            return oracle
+        try:
+            release = repo.load(vc.model, vc.version, known_skus=self.catalog.skus)
+            return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
+        except ModelError as err:
+            log.error("model %s not usable, the demo uses the tray oracle: %s", vc.model, err)
+            return oracle
 
     # ---- device callbacks (device threads) ----
 

@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=25.0, help="simulated camera frame rate")
     parser.add_argument("--size", default="960x540", help="simulated camera resolution")
     parser.add_argument("--all", action="store_true", help="all six shoppers, not the first three")
+    parser.add_argument(
+        "--oracle", action="store_true", help="the tray oracle even when a model is installed"
+    )
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -74,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
             "KIOSK__SYNC__ENABLED": "false",
         }
     )
-    app = KioskApp(config, data_dir=tmp / "kiosk", camera_size=(width, height), camera_fps=args.fps)
+    app = KioskApp(
+        config,
+        data_dir=tmp / "kiosk",
+        camera_size=(width, height),
+        camera_fps=args.fps,
+        use_model=not args.oracle,
+    )
     app.start()
     try:
         window = app.open_window(show_simulator=False, visible=True)

@@ -34,7 +34,8 @@ def kiosk_app(tmp_path, qapp):
             "KIOSK__SYNC__ENABLED": "false",
         }
     )
-    app = KioskApp(config, data_dir=tmp_path / "kiosk").start()
+    # the tray oracle, not a model that may get installed meanwhile: these test the screens
+    app = KioskApp(config, data_dir=tmp_path / "kiosk", use_model=False).start()
     try:
         app.open_window(show_simulator=False, visible=True)
         app.window.resize(1920, 1080)
