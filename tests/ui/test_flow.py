@@ -136,3 +136,36 @@ def test_a_covered_camera_pauses_the_kiosk_until_it_sees_again(kiosk_app):
     assert "camera" in c.checkout.faults
     app.world.camera_fault("none")
     c.wait_phase("idle", timeout=15)
+
+
+def test_staff_maintenance_zero_calibrate_and_empty_tray_reference_are_audited(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    staff = app.window.staff
+    staff.login("S001", "1234")
+    wait_until("staff mode", lambda: staff.loggedIn)
+    c.ui.tap("staffTab1")
+    c.ui.tap("zeroScale")
+    wait_until("zeroed", lambda: staff.message.startswith("ok"), timeout=10)
+    c.ui.tap("staffTab2")
+    c.ui.tap("captureEmpty")
+    wait_until("reference saved", lambda: "empty_tray.png" in staff.message, timeout=10)
+    assert (app.data_dir / "empty_tray.png").stat().st_size > 10_000
+    # a 500 g reference weight that the scale reads as 500 g: span 1
+    app.world.place("bread-toast-400", weight_g=500)
+    wait_until(
+        "a stable 500 g",
+        lambda: (
+            app.last_weight is not None
+            and app.last_weight.stable
+            and abs(app.last_weight.grams - 500) < 3
+        ),
+        timeout=10,
+    )
+    c.ui.tap("staffTab1")
+    c.ui.tap("calibrate500")
+    wait_until("calibrated", lambda: staff.message.startswith("ok: span"), timeout=10)
+    assert abs(app.watch.span - 1) < 0.01
+    actions = [a["action"] for a in _audit(app)]
+    assert {"zero_scale", "empty_tray_reference", "calibrate_scale"} <= set(actions)
+    c.ui.tap("staffLeave")
