@@ -169,3 +169,29 @@ def test_staff_maintenance_zero_calibrate_and_empty_tray_reference_are_audited(k
     actions = [a["action"] for a in _audit(app)]
     assert {"zero_scale", "empty_tray_reference", "calibrate_scale"} <= set(actions)
     c.ui.tap("staffLeave")
+
+
+def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    app.world.place("cola-classic-330")
+    app.world.place("peanuts-200")
+    c.wait_review()
+    c.ui.tap("helpButton")
+    c.wait_phase("assist")
+    staff = app.window.staff
+    staff.login("S002", "5678")
+    wait_until("staff mode", lambda: staff.loggedIn)
+    cola = next(r for r in c.checkout.basket.rows() if r.sku == "cola-classic-330")
+    c.ui.tap(f"void_{cola.lineId}")
+    wait_until("the cola voided", lambda: c.checkout.itemCount == 1)
+    staff.override("Items checked by staff")
+    c.wait_phase("review")
+    c.checkout.callHelp()
+    c.wait_phase("assist")
+    c.ui.tap("cancelSale")
+    c.wait_phase("idle", "placing", "review")
+    sales = app.store.recent_sales()
+    assert [s["status"] for s in sales] == ["abandoned"]
+    actions = [(a["staff_id"], a["action"]) for a in _audit(app)]
+    assert {("S002", "void_line"), ("S002", "override"), ("S002", "cancel_sale")} <= set(actions)
