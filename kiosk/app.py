@@ -54,6 +54,7 @@ from kiosk.config import KioskConfig
 from kiosk.domain.checkout import (
     Checkouts,
     ItemScanned,
+    PaymentCancelled,
     Phase,
     Policy,
     RecordAbandoned,
@@ -405,6 +406,9 @@ class KioskApp:
             self.diagnostics,
         )
         self.badge_listeners: list[Callable[[str], None]] = []
+        self.monitor.watchers.append(self._payment_timeout)
+        self.watch.settle_listeners.append(self._on_settle_note)
+        self._hard_cases = 0
         self.maintenance = Maintenance(self)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
 
@@ -440,6 +444,49 @@ class KioskApp:
             self.sync.nudge()
         for cb in list(self.checkout_listeners):
             cb(checkout, effects)
+
+    def _payment_timeout(self) -> None:
+        """A shopper who walks away from the terminal: give the basket back to review."""
+        pending = self.service.checkout.payment
+        if (
+            self.service.checkout.phase is Phase.PAYING
+            and pending is not None
+            and time.time() - pending.started_at > self.config.payment.timeout_s
+        ):
+            log.info("payment %s timed out", pending.attempt_id)
+            self.worker.post(PaymentCancelled(time.time()))
+
+    def _on_settle_note(self, note) -> None:
+        """Every decision that was not a plain confirmation is a hard case for
+        headquarters: the picture, what was seen and weighed, what was decided."""
+        if not note.decision.hard_case:
+            return
+        frame = self.last_frame
+        # after the checkout applied the decision, so the case carries its sale id
+        self.worker.call(lambda: self.jobs.submit(self._record_hard_case, note, frame))
+
+    def _record_hard_case(self, note, frame: Frame | None) -> None:
+        self._hard_cases += 1
+        sale_id = self.service.checkout.sale_id
+        case_id = f"{self.config.device.id}-hc-{int(time.time() * 1000)}-{self._hard_cases}"
+        image = None
+        if frame is not None:
+            ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            image = jpeg.tobytes() if ok else None
+        meta = {
+            "decision": note.decision.explain(),
+            "seen": [
+                {
+                    "box": [round(v, 1) for v in it.box],
+                    "candidates": [[c.sku, round(c.score, 4)] for c in it.candidates],
+                }
+                for it in note.view.items
+            ],
+            "frame_size": list(note.view.frame_size),
+            "weight_g": str(note.grams),
+            "model_version": note.view.model_version or self.detector.version,
+        }
+        self.store.add_hard_case(case_id, sale_id, meta, image).result()
 
     def _on_scale_event(self, event) -> None:
         if isinstance(event, WeightReading):

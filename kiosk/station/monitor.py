@@ -69,6 +69,7 @@ class DeviceMonitor:
         self._bad_since: dict[str, float] = {}
         self._faulted: set[str] = set()
         self.listeners: list[Callable[[Diagnostics], None]] = []
+        self.watchers: list[Callable[[], None]] = []  # run on every poll (timeouts)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -108,6 +109,8 @@ class DeviceMonitor:
             if name not in self._faulted and now - since >= self.fault_after_s:
                 self._faulted.add(name)
                 self._post(DeviceFault(self._wall(), name, status.summary))
+        for watch in self.watchers:
+            watch()
         snap = self._snapshot()
         for cb in self.listeners:
             cb(snap)

@@ -121,6 +121,14 @@ class KioskWindow:
         app.preview_listeners.append(camera.on_frame)
         app.monitor.listeners.append(diagnostics.on_diagnostics)
         app.badge_listeners.append(staff.on_badge)
+        # the next shopper finds the kiosk in its own language again
+        default_language = app.config.ui.language
+
+        def back_to_default() -> None:
+            if checkout.phase == "idle" and lang.language != default_language:
+                lang.setLanguage(default_language)
+
+        checkout.changed.connect(back_to_default)
         # the screen starts from the checkout as it is now (it may be a resumed sale)
         checkout.on_checkout(app.service.checkout, ())
 

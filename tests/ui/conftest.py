@@ -21,24 +21,36 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def kiosk_app(tmp_path, qapp):
-    """The whole kiosk on the simulated world, with its window (not shown)."""
+def kiosk_factory(tmp_path, qapp):
+    """Builds the whole kiosk on the simulated world, with its window (not shown)."""
     from kiosk.app import KioskApp
     from kiosk.config import load_config
 
-    config = load_config(
-        environ={
-            "KIOSK__STORE__DATA_DIR": str(tmp_path),
-            "KIOSK__PAYMENT__APPROVE_AFTER_S": "0.3",
-            # never upload test sales to a headquarters someone runs on this machine
-            "KIOSK__SYNC__ENABLED": "false",
-        }
-    )
-    # the tray oracle, not a model that may get installed meanwhile: these test the screens
-    app = KioskApp(config, data_dir=tmp_path / "kiosk", use_model=False).start()
-    try:
+    apps = []
+
+    def make(**env: str) -> KioskApp:
+        config = load_config(
+            environ={
+                "KIOSK__STORE__DATA_DIR": str(tmp_path),
+                "KIOSK__PAYMENT__APPROVE_AFTER_S": "0.3",
+                # never upload test sales to a headquarters someone runs on this machine
+                "KIOSK__SYNC__ENABLED": "false",
+                **env,
+            }
+        )
+        # the tray oracle, not a model that may get installed meanwhile: these test the screens
+        app = KioskApp(config, data_dir=tmp_path / f"kiosk{len(apps)}", use_model=False)
+        apps.append(app)
+        app.start()
         app.open_window(show_simulator=False, visible=True)
         app.window.resize(1920, 1080)
-        yield app
-    finally:
+        return app
+
+    yield make
+    for app in reversed(apps):
         app.stop()
+
+
+@pytest.fixture
+def kiosk_app(kiosk_factory):
+    return kiosk_factory()

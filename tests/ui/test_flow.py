@@ -195,3 +195,27 @@ def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
     assert [s["status"] for s in sales] == ["abandoned"]
     actions = [(a["staff_id"], a["action"]) for a in _audit(app)]
     assert {("S002", "void_line"), ("S002", "override"), ("S002", "cancel_sale")} <= set(actions)
+
+
+def test_a_look_alike_question_is_kept_as_a_hard_case_with_its_picture(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    demo.shopper_lookalike(c)
+    rows = app.store.query("SELECT * FROM hard_cases")
+    assert rows, "the look-alike question was not kept"
+    meta = json.loads(rows[0]["meta"])
+    assert meta["decision"]["verdict"] == "ask" and rows[0]["image_sha256"]
+    assert rows[0]["sale_id"] == app.store.recent_sales()[0]["id"]
+    assert app.store.query("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'hard_case'")[0]["n"]
+
+
+def test_a_payment_nobody_completes_times_out_back_to_the_basket(kiosk_factory):
+    app = kiosk_factory(KIOSK__PAYMENT__APPROVE_AFTER_S="30", KIOSK__PAYMENT__TIMEOUT_S="1.0")
+    c = context(app)
+    app.world.place("water-spring-550")
+    c.wait_review()
+    c.ui.tap("payButton")
+    c.ui.tap("payQr")
+    c.wait_phase("paying")
+    c.wait_phase("review", timeout=10)
+    assert c.checkout.canPay and app.store.recent_sales() == []
