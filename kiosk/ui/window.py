@@ -124,8 +124,12 @@ class KioskWindow:
         # the next shopper finds the kiosk in its own language again
         default_language = app.config.ui.language
 
+        last_phase = [checkout.phase]
+
         def back_to_default() -> None:
-            if checkout.phase == "idle" and lang.language != default_language:
+            # on the way into idle only: a shopper may choose a language on the welcome
+            before, last_phase[0] = last_phase[0], checkout.phase
+            if before != "idle" and checkout.phase == "idle":
                 lang.setLanguage(default_language)
 
         checkout.changed.connect(back_to_default)
