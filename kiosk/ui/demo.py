@@ -8,6 +8,7 @@ and prints the sales it stored.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -339,6 +340,10 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
 
     headless = headless_requested()
     qt = qt_application(headless)
+    # headquarters may well not run beside the demo: one line at the end, not a retry log
+    sync_log = logging.getLogger("kiosk.sync")
+    if sync_log.getEffectiveLevel() >= logging.WARNING:
+        sync_log.setLevel(logging.ERROR)
     data_dir = config.store.data_dir / "demo"
     shutil.rmtree(data_dir, ignore_errors=True)
     app = KioskApp(config, data_dir=data_dir).start()
@@ -361,6 +366,12 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
         for row in reversed(app.store.recent_sales()):
             out(f"  {row['id']}  {row['status']:<9} {format_money(row['total']):>9}")
         out(f"  outbox rows waiting for headquarters: {app.store.outbox_backlog()}")
+        if app.sync is not None:
+            st = app.sync.status()
+            out(
+                f"  sync to {config.sync.url}: {st.state.value}, {st.sent} sent"
+                + ("" if st.sent else " (start `hq serve --demo` to watch them arrive)")
+            )
         return 0
     except DemoError as err:
         out(f"demo stopped: {err}")
