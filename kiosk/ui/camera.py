@@ -91,10 +91,12 @@ class CameraFrame(QQuickPaintedItem):
     """Paints the feed's latest frame, letterboxed to fit (QML draws boxes on top)."""
 
     feedChanged = Signal()
+    alignTopChanged = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._feed: CameraFeed | None = None
+        self._align_top = False
         self.setFillColor(QColor("#1d2329"))
         self.setOpaquePainting(True)
 
@@ -114,6 +116,18 @@ class CameraFrame(QQuickPaintedItem):
 
     feed = Property(QObject, _get_feed, _set_feed, notify=feedChanged)
 
+    def _get_align_top(self) -> bool:
+        return self._align_top
+
+    def _set_align_top(self, value: bool) -> None:
+        if value != self._align_top:
+            self._align_top = value
+            self.alignTopChanged.emit()
+            self.update()
+
+    # top-aligned leaves the space below the picture for guidance, off the tray's image
+    alignTop = Property(bool, _get_align_top, _set_align_top, notify=alignTopChanged)
+
     def paint(self, painter: QPainter) -> None:
         feed = self._feed
         image = feed.image() if feed is not None else None
@@ -123,7 +137,8 @@ class CameraFrame(QQuickPaintedItem):
         w, h = self.width(), self.height()
         scale = min(w / image.width(), h / image.height())
         dw, dh = image.width() * scale, image.height() * scale
-        painter.drawImage(QRectF((w - dw) / 2, (h - dh) / 2, dw, dh), image)
+        top = 0.0 if self._align_top else (h - dh) / 2
+        painter.drawImage(QRectF((w - dw) / 2, top, dw, dh), image)
         feed.note_painted()
 
 

@@ -109,6 +109,7 @@ ZH_CN = {
     "Check the list on the screen": "核对屏幕上的商品清单",
     "Pay by QR code or card, take your receipt": "扫码或刷卡付款，取走小票",
     "Start by placing an item": "放上商品即可开始",
+    "Is everything on the list? Then tap Pay. To add or remove, just use the tray.": "清单无误？请点击付款。要增减商品，直接在托盘上放上或拿走即可。",
 }
 
 EN_PLURALS = {"%n item(s)": ("%n item", "%n items")}

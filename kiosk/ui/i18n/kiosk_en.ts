@@ -49,37 +49,37 @@
       </translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="92" />
+      <location filename="../qml/BasketPanel.qml" line="95" />
       <source>Age check by staff</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="92" />
+      <location filename="../qml/BasketPanel.qml" line="95" />
       <source>Age checked</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="144" />
+      <location filename="../qml/BasketPanel.qml" line="147" />
       <source>Your items appear here as soon as the tray is still.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="164" />
+      <location filename="../qml/BasketPanel.qml" line="167" />
       <source>Total</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="186" />
+      <location filename="../qml/BasketPanel.qml" line="189" />
       <source>Add an item</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="187" />
+      <location filename="../qml/BasketPanel.qml" line="190" />
       <source>not recognised?</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="197" />
+      <location filename="../qml/BasketPanel.qml" line="200" />
       <source>Pay</source>
       <translation type="unfinished" />
     </message>
@@ -87,17 +87,22 @@
   <context>
     <name>CameraPanel</name>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="109" />
+      <location filename="../qml/CameraPanel.qml" line="95" />
+      <source>Is everything on the list? Then tap Pay. To add or remove, just use the tray.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/CameraPanel.qml" line="121" />
       <source>Checking your items… please keep your hands off the tray</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="210" />
+      <location filename="../qml/CameraPanel.qml" line="222" />
       <source>Something else</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="211" />
+      <location filename="../qml/CameraPanel.qml" line="223" />
       <source>Search</source>
       <translation type="unfinished" />
     </message>
@@ -311,22 +316,22 @@
   <context>
     <name>SearchSheet</name>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="26" />
+      <location filename="../qml/SearchSheet.qml" line="27" />
       <source>Back</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="41" />
+      <location filename="../qml/SearchSheet.qml" line="42" />
       <source>Type a name or pinyin, e.g. kele or pingguo</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="154" />
+      <location filename="../qml/SearchSheet.qml" line="155" />
       <source>Clear</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="156" />
+      <location filename="../qml/SearchSheet.qml" line="157" />
       <source>Space</source>
       <translation type="unfinished" />
     </message>
@@ -454,27 +459,27 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="262" />
+      <location filename="../qml/StaffPanel.qml" line="265" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="270" />
+      <location filename="../qml/StaffPanel.qml" line="273" />
       <source>Save empty-tray reference</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="271" />
+      <location filename="../qml/StaffPanel.qml" line="274" />
       <source>clear the tray first</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="295" />
+      <location filename="../qml/StaffPanel.qml" line="298" />
       <source>Sales</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="303" />
+      <location filename="../qml/StaffPanel.qml" line="306" />
       <source>Audit log</source>
       <translation type="unfinished" />
     </message>

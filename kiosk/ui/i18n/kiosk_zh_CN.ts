@@ -48,37 +48,37 @@
       </translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="92" />
+      <location filename="../qml/BasketPanel.qml" line="95" />
       <source>Age check by staff</source>
       <translation>需工作人员核验年龄</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="92" />
+      <location filename="../qml/BasketPanel.qml" line="95" />
       <source>Age checked</source>
       <translation>已核验年龄</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="144" />
+      <location filename="../qml/BasketPanel.qml" line="147" />
       <source>Your items appear here as soon as the tray is still.</source>
       <translation>托盘放稳后，商品会显示在这里。</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="164" />
+      <location filename="../qml/BasketPanel.qml" line="167" />
       <source>Total</source>
       <translation>合计</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="186" />
+      <location filename="../qml/BasketPanel.qml" line="189" />
       <source>Add an item</source>
       <translation>添加商品</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="187" />
+      <location filename="../qml/BasketPanel.qml" line="190" />
       <source>not recognised?</source>
       <translation>没有识别出来？</translation>
     </message>
     <message>
-      <location filename="../qml/BasketPanel.qml" line="197" />
+      <location filename="../qml/BasketPanel.qml" line="200" />
       <source>Pay</source>
       <translation>付款</translation>
     </message>
@@ -86,17 +86,22 @@
   <context>
     <name>CameraPanel</name>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="109" />
+      <location filename="../qml/CameraPanel.qml" line="95" />
+      <source>Is everything on the list? Then tap Pay. To add or remove, just use the tray.</source>
+      <translation>清单无误？请点击付款。要增减商品，直接在托盘上放上或拿走即可。</translation>
+    </message>
+    <message>
+      <location filename="../qml/CameraPanel.qml" line="121" />
       <source>Checking your items… please keep your hands off the tray</source>
       <translation>正在识别商品…请先不要触碰托盘</translation>
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="210" />
+      <location filename="../qml/CameraPanel.qml" line="222" />
       <source>Something else</source>
       <translation>都不是</translation>
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="211" />
+      <location filename="../qml/CameraPanel.qml" line="223" />
       <source>Search</source>
       <translation>搜索</translation>
     </message>
@@ -310,22 +315,22 @@
   <context>
     <name>SearchSheet</name>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="26" />
+      <location filename="../qml/SearchSheet.qml" line="27" />
       <source>Back</source>
       <translation>返回</translation>
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="41" />
+      <location filename="../qml/SearchSheet.qml" line="42" />
       <source>Type a name or pinyin, e.g. kele or pingguo</source>
       <translation>输入名称或拼音，如 kele 或 pingguo</translation>
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="154" />
+      <location filename="../qml/SearchSheet.qml" line="155" />
       <source>Clear</source>
       <translation>清空</translation>
     </message>
     <message>
-      <location filename="../qml/SearchSheet.qml" line="156" />
+      <location filename="../qml/SearchSheet.qml" line="157" />
       <source>Space</source>
       <translation>空格</translation>
     </message>
@@ -453,27 +458,27 @@
       <translation>校准：把标准砝码放在托盘上，再选择其重量</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="262" />
+      <location filename="../qml/StaffPanel.qml" line="265" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation>橙色框是用于判断托盘是否稳定的区域。</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="270" />
+      <location filename="../qml/StaffPanel.qml" line="273" />
       <source>Save empty-tray reference</source>
       <translation>保存空托盘参考图</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="271" />
+      <location filename="../qml/StaffPanel.qml" line="274" />
       <source>clear the tray first</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="295" />
+      <location filename="../qml/StaffPanel.qml" line="298" />
       <source>Sales</source>
       <translation>交易记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="303" />
+      <location filename="../qml/StaffPanel.qml" line="306" />
       <source>Audit log</source>
       <translation>操作日志</translation>
     </message>

@@ -23,6 +23,7 @@ Rectangle {
         anchors.fill: parent
         anchors.margins: 6 * p.u
         feed: p.camera
+        alignTop: true
     }
 
     // where the picture lands inside the item (letterboxed like CameraFrame paints it)
@@ -32,7 +33,7 @@ Rectangle {
         width: wide ? frame.height * p.aspect : frame.width
         height: wide ? frame.height : frame.width / p.aspect
         x: frame.x + (frame.width - width) / 2
-        y: frame.y + (frame.height - height) / 2
+        y: frame.y
 
         Repeater {
             model: p.checkout ? p.checkout.boxModel : null
@@ -85,12 +86,23 @@ Rectangle {
         }
     }
 
+    // nothing to fix: a quiet hint under the picture
+    Text {
+        visible: !p.placing && p.kind === "" && p.checkout !== null && p.checkout.phase === "review"
+        anchors.horizontalCenter: parent.horizontalCenter
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 40 * p.u
+        text: qsTr("Is everything on the list? Then tap Pay. To add or remove, just use the tray.")
+        color: "#b8c2cc"
+        font.family: Theme.font; font.pixelSize: 26 * p.u
+    }
+
     // while the tray moves: wait, calmly
     Rectangle {
         visible: p.placing
         anchors.horizontalCenter: parent.horizontalCenter
-        anchors.top: parent.top
-        anchors.topMargin: 24 * p.u
+        anchors.bottom: parent.bottom
+        anchors.bottomMargin: 32 * p.u
         width: waitRow.implicitWidth + 56 * p.u
         height: 76 * p.u
         radius: height / 2
