@@ -64,9 +64,9 @@ Rectangle {
                     }
                     Rectangle {
                         visible: boxItem.label !== ""
-                        anchors.left: parent.left
-                        anchors.bottom: parent.top
-                        anchors.bottomMargin: 4 * p.u
+                        // above the box, or inside its top edge when the box touches the top
+                        y: parent.y > height + 4 * p.u ? -height - 4 * p.u : 4 * p.u
+                        x: 0
                         width: Math.min(tag.implicitWidth + 20 * p.u, 420 * p.u)
                         height: tag.implicitHeight + 8 * p.u
                         radius: 8 * p.u
