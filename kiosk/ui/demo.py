@@ -350,6 +350,8 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
     try:
         window = app.open_window(show_simulator=not headless, visible=True)
         if not headless:
+            screen = qt.primaryScreen().availableGeometry()
+            window.resize(min(screen.width(), 1920 + 440), min(screen.height(), 1080))
             out("The kiosk is open. Use the simulator panel on the right to play the shopper.")
             out("Staff: press and hold the store name for 2 s; staff S001, PIN 1234.")
             return int(qt.exec())

@@ -374,112 +374,147 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="89" />
-      <source>Sale %1 · %2 · %3</source>
+      <location filename="../qml/StaffPanel.qml" line="90" />
+      <source>age check</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="124" />
-      <source>Void line</source>
+      <location filename="../qml/StaffPanel.qml" line="90" />
+      <source>items not resolved</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="91" />
+      <source>weight does not match</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="91" />
+      <source>shopper asked for help</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="92" />
+      <source>payment outcome unknown</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="92" />
+      <source>payment problem</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="93" />
+      <source>basket left unattended</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="95" />
+      <source>Sale %1 · %2</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../qml/StaffPanel.qml" line="130" />
+      <source>Void line</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="136" />
       <source>Total</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="144" />
+      <location filename="../qml/StaffPanel.qml" line="150" />
       <source>Approve age check</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="145" />
+      <location filename="../qml/StaffPanel.qml" line="151" />
       <source>I have seen the shopper's ID</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="149" />
+      <location filename="../qml/StaffPanel.qml" line="155" />
       <source>Override the weight check — reason:</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Items checked by staff</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Shopper's own item on tray</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Damaged packaging</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="173" />
+      <location filename="../qml/StaffPanel.qml" line="179" />
       <source>Override and continue</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="180" />
+      <location filename="../qml/StaffPanel.qml" line="186" />
       <source>Back to the shopper</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="187" />
+      <location filename="../qml/StaffPanel.qml" line="193" />
       <source>Cancel the sale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="203" />
+      <location filename="../qml/StaffPanel.qml" line="209" />
       <source>stable</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="203" />
+      <location filename="../qml/StaffPanel.qml" line="209" />
       <source>moving</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="211" />
+      <location filename="../qml/StaffPanel.qml" line="217" />
       <source>Zero the scale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="212" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>with the tray empty</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="216" />
+      <location filename="../qml/StaffPanel.qml" line="222" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="265" />
+      <location filename="../qml/StaffPanel.qml" line="271" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="273" />
+      <location filename="../qml/StaffPanel.qml" line="279" />
       <source>Save empty-tray reference</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="274" />
+      <location filename="../qml/StaffPanel.qml" line="280" />
       <source>clear the tray first</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="298" />
+      <location filename="../qml/StaffPanel.qml" line="304" />
       <source>Sales</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="306" />
+      <location filename="../qml/StaffPanel.qml" line="312" />
       <source>Audit log</source>
       <translation type="unfinished" />
     </message>

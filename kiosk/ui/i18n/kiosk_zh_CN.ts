@@ -373,112 +373,147 @@
       <translation>记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="89" />
-      <source>Sale %1 · %2 · %3</source>
-      <translation>交易 %1 · %2 · %3</translation>
+      <location filename="../qml/StaffPanel.qml" line="90" />
+      <source>age check</source>
+      <translation>核验年龄</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="124" />
+      <location filename="../qml/StaffPanel.qml" line="90" />
+      <source>items not resolved</source>
+      <translation>商品未能确认</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="91" />
+      <source>weight does not match</source>
+      <translation>重量不符</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="91" />
+      <source>shopper asked for help</source>
+      <translation>顾客呼叫帮助</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="92" />
+      <source>payment outcome unknown</source>
+      <translation>付款结果未知</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="92" />
+      <source>payment problem</source>
+      <translation>付款异常</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="93" />
+      <source>basket left unattended</source>
+      <translation>交易无人值守</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="95" />
+      <source>Sale %1 · %2</source>
+      <translation>交易 %1 · %2</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="130" />
       <source>Void line</source>
       <translation>删除此行</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="130" />
+      <location filename="../qml/StaffPanel.qml" line="136" />
       <source>Total</source>
       <translation>合计</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="144" />
+      <location filename="../qml/StaffPanel.qml" line="150" />
       <source>Approve age check</source>
       <translation>年龄核验通过</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="145" />
+      <location filename="../qml/StaffPanel.qml" line="151" />
       <source>I have seen the shopper's ID</source>
       <translation>已查看顾客证件</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="149" />
+      <location filename="../qml/StaffPanel.qml" line="155" />
       <source>Override the weight check — reason:</source>
       <translation>跳过重量核对 — 原因：</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Items checked by staff</source>
       <translation>工作人员已核对商品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Shopper's own item on tray</source>
       <translation>托盘上有顾客自带物品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="157" />
+      <location filename="../qml/StaffPanel.qml" line="163" />
       <source>Damaged packaging</source>
       <translation>包装破损</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="173" />
+      <location filename="../qml/StaffPanel.qml" line="179" />
       <source>Override and continue</source>
       <translation>确认并继续</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="180" />
+      <location filename="../qml/StaffPanel.qml" line="186" />
       <source>Back to the shopper</source>
       <translation>返回顾客界面</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="187" />
+      <location filename="../qml/StaffPanel.qml" line="193" />
       <source>Cancel the sale</source>
       <translation>取消交易</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="203" />
+      <location filename="../qml/StaffPanel.qml" line="209" />
       <source>stable</source>
       <translation>稳定</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="203" />
+      <location filename="../qml/StaffPanel.qml" line="209" />
       <source>moving</source>
       <translation>晃动中</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="211" />
+      <location filename="../qml/StaffPanel.qml" line="217" />
       <source>Zero the scale</source>
       <translation>秤归零</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="212" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>with the tray empty</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="216" />
+      <location filename="../qml/StaffPanel.qml" line="222" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation>校准：把标准砝码放在托盘上，再选择其重量</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="265" />
+      <location filename="../qml/StaffPanel.qml" line="271" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation>橙色框是用于判断托盘是否稳定的区域。</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="273" />
+      <location filename="../qml/StaffPanel.qml" line="279" />
       <source>Save empty-tray reference</source>
       <translation>保存空托盘参考图</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="274" />
+      <location filename="../qml/StaffPanel.qml" line="280" />
       <source>clear the tray first</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="298" />
+      <location filename="../qml/StaffPanel.qml" line="304" />
       <source>Sales</source>
       <translation>交易记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="306" />
+      <location filename="../qml/StaffPanel.qml" line="312" />
       <source>Audit log</source>
       <translation>操作日志</translation>
     </message>

@@ -86,8 +86,14 @@ Rectangle {
                     anchors.fill: parent; anchors.margins: 24 * sp.u
                     spacing: 12 * sp.u
                     Text {
-                        text: sp.checkout ? qsTr("Sale %1 · %2 · %3").arg(sp.checkout.saleId || "-")
-                                               .arg(sp.checkout.phase).arg(sp.checkout.assistReason || "-") : ""
+                        readonly property var reasons: ({
+                            "age_check": qsTr("age check"), "unresolved": qsTr("items not resolved"),
+                            "weight_mismatch": qsTr("weight does not match"), "help_requested": qsTr("shopper asked for help"),
+                            "payment_uncertain": qsTr("payment outcome unknown"), "payment_problem": qsTr("payment problem"),
+                            "unattended": qsTr("basket left unattended")
+                        })
+                        text: sp.checkout ? qsTr("Sale %1 · %2").arg(sp.checkout.saleId || "-")
+                                               .arg(reasons[sp.checkout.assistReason] || sp.checkout.phase) : ""
                         font.family: Theme.font; font.pixelSize: 24 * sp.u
                         color: Theme.muted
                     }
