@@ -219,3 +219,15 @@ def test_a_payment_nobody_completes_times_out_back_to_the_basket(kiosk_factory):
     c.wait_phase("paying")
     c.wait_phase("review", timeout=10)
     assert c.checkout.canPay and app.store.recent_sales() == []
+
+
+def test_the_simulator_panel_puts_a_tapped_product_on_the_tray(kiosk_app):
+    app = kiosk_app
+    app.window.close()
+    app.open_window(show_simulator=True, visible=True)
+    app.window.resize(1920 + 440, 1080)
+    c = context(app)
+    c.ui.tap("sim_cola-classic-330")
+    c.wait_review()
+    assert [i.sku for i in app.world.tray.items()] == ["cola-classic-330"]
+    assert c.checkout.total == "¥3.50"

@@ -44,6 +44,7 @@ Rectangle {
             required property string sku
             required property string name
             required property string picture
+            objectName: "sim_" + sku
             width: grid.cellWidth - 6; height: grid.cellHeight - 6
             onClicked: {
                 if (sp.mode === "bottom") sp.simulator.placeBottomUp(sku)
