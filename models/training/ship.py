@@ -134,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         metrics = {k: ev[k] for k in ("cacc", "cacc_by_level", "cacc_visible", "item_precision",
                                       "item_recall", "map50", "scenes", "score_threshold")
                    if k in ev}  # fmt: skip
-        metrics["eval_set"] = ev.get("data", "")
+        data_dir = Path(ev.get("data", ""))
+        root = DEFAULT_ROOT.parent.parent
+        metrics["eval_set"] = str(
+            data_dir.relative_to(root) if data_dir.is_relative_to(root) else data_dir
+        )
         metrics["validation_best"] = summary.get("best_metrics", {})
     if args.bench:
         b = json.loads(args.bench.read_text())

@@ -143,7 +143,7 @@ def test_the_shipped_model_verifies(catalog):
     if not names:
         pytest.skip("no model shipped yet")
     for name in names:
-        release = repo.load(name, known_skus=[p.sku for p in catalog.products])
+        release = repo.load(name, known_skus=catalog.skus)
         det = Detector(release, warmup_runs=1)
         frame = np.full((720, 1280, 3), 90, np.uint8)
         assert det.detect(frame).detections.boxes.shape[1] == 4
