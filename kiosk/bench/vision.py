@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version", type=int, default=None)
     ap.add_argument("--providers", default="", help="comma-separated preference (default: config)")
     ap.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = auto)")
+    ap.add_argument("--spin", action="store_true", help="let onnxruntime threads spin-wait")
     ap.add_argument("--runs", type=int, default=200, help="bare run() timings")
     ap.add_argument("--seconds", type=float, default=10.0, help="live pipeline duration")
     ap.add_argument("--fps", type=float, default=30.0, help="camera frame rate")
@@ -174,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     providers = [p for p in args.providers.split(",") if p] or list(config.providers)
     try:
         release = ModelRepository(args.repository).load(args.model, args.version)
-        detector = Detector(release, providers=providers, threads=args.threads, warmup_runs=5)
+        detector = Detector(
+            release, providers=providers, threads=args.threads, warmup_runs=5, spin=args.spin
+        )
     except ModelError as err:
         print(f"kiosk bench vision: {err}", file=sys.stderr)
         return 2
@@ -189,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "infer_ms_p95": percentile(bare, 95),
         **live(detector, images, args.fps, args.seconds, config),
         "camera": f"{w}x{h}@{args.fps:g}",
+        "threads": args.threads or "auto",
+        "spin": args.spin,
         "input": f"{detector.spec.width}x{detector.spec.height}",
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
     }

@@ -24,8 +24,12 @@ class _Strict(BaseModel):
 class StabilityConfig(_Strict):
     """When is the tray still? Judged from frame differences on the tray region."""
 
-    size: tuple[int, int] = Field(
-        (96, 72), description="frames are compared at this (width, height), after a blur"
+    width: int = Field(
+        112,
+        ge=16,
+        le=1024,
+        description="frames are shrunk by a whole factor to about this width, then blurred and "
+        "compared (a whole factor keeps the shrink an exact, cheap average)",
     )
     pixel_delta: int = Field(
         18,
@@ -75,6 +79,11 @@ class VisionConfig(_Strict):
         0, ge=0, le=64, description="onnxruntime intra-op threads; 0 = onnxruntime decides"
     )
     warmup_runs: int = Field(3, ge=0, le=100, description="inferences on a blank frame at load")
+    spin: bool = Field(
+        False,
+        description="let onnxruntime's threads spin-wait between runs: slightly faster runs, "
+        "but on a 2-core kiosk they then compete with capture, pre/post-processing and the UI",
+    )
     score_threshold: float | None = Field(
         None, gt=0, lt=1, description="override of the profile's score threshold"
     )

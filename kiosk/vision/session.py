@@ -114,6 +114,7 @@ class Detector:
         threads: int = 0,
         warmup_runs: int = 3,
         params: DecodeParams | None = None,
+        spin: bool = False,
         session_factory: SessionFactory = ort.InferenceSession,
     ):
         profile = release.profile
@@ -130,6 +131,8 @@ class Detector:
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        if not spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = session_factory(
                 str(release.model_path), sess_options=options, providers=self.requested_providers
@@ -225,7 +228,11 @@ def open_detector(config: VisionConfig, known_skus: Sequence[str] | None = None)
     repo = ModelRepository(config.repository or DEFAULT_ROOT)
     release = repo.load(config.model, config.version, known_skus)
     detector = Detector(
-        release, providers=config.providers, threads=config.threads, warmup_runs=config.warmup_runs
+        release,
+        providers=config.providers,
+        threads=config.threads,
+        warmup_runs=config.warmup_runs,
+        spin=config.spin,
     )
     overrides = {
         k: v

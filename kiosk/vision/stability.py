@@ -55,7 +55,9 @@ class TrayMotion:
         crop = image[int(y1 * h) : max(int(y2 * h), int(y1 * h) + 1),
                      int(x1 * w) : max(int(x2 * w), int(x1 * w) + 1)]  # fmt: skip
         grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-        small = cv2.resize(grey, self.config.size, interpolation=cv2.INTER_AREA)
+        f = max(1, round(grey.shape[1] / self.config.width))
+        gh, gw = max(1, grey.shape[0] // f), max(1, grey.shape[1] // f)
+        small = cv2.resize(grey[: gh * f, : gw * f], (gw, gh), interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
 
     def _changed(self, cur: np.ndarray, ref: np.ndarray) -> float:
