@@ -7,8 +7,7 @@ QDQ (QuantizeLinear/DequantizeLinear pairs around each Conv) is the format NPU
 compilers and onnxruntime's int8 kernels take. Activations are calibrated with
 per-tensor ranges (min/max by default) over letterboxed validation images (through the kiosk's own
 pre-processing); weights are per-channel. The detection head's last convolutions and
-the decode stay in float: box distances and class logits are where int8 rounding
-costs accuracy, and they are a tiny share of the compute.
+the decode stay in float (see `int8_nodes`).
 """
 
 from __future__ import annotations
@@ -46,16 +45,29 @@ class SceneReader(CalibrationDataReader):
         self._it = iter(self.items)
 
 
-def float_nodes(model: onnx.ModelProto) -> list[str]:
-    """Nodes kept in float: the last conv of every head branch and everything after
-    the heads (the decode)."""
+BODY = ("/net/stem", "/net/stage", "/net/lat", "/net/up", "/net/fuse", "/net/down", "/net/pan",
+        "/net/heads")  # fmt: skip
+
+
+def int8_nodes(model: onnx.ModelProto) -> list[str]:
+    """The nodes to run in int8: backbone, neck and heads, except the last conv of every
+    head branch (box distances and class logits lose most to rounding, and they are a
+    tiny share of the compute) and everything after the heads: the decode concatenates
+    pixel coordinates with 0..1 scores, which no single int8 scale can hold."""
+    produced_by = {out: node for node in model.graph.node for out in node.output}
     keep = []
     for node in model.graph.node:
-        if node.op_type == "Conv" and any(
-            f"heads.{i}.{branch}.1.weight" in node.input[1]
-            for i in range(3)
-            for branch in ("box", "cls")
-        ):
+        if node.op_type == "Conv":
+            last = any(f"heads.{i}.{b}.1.weight" in node.input[1] for i in range(3)
+                       for b in ("box", "cls"))  # fmt: skip
+            if not last:
+                keep.append(node.name)
+            continue
+        body_op = node.op_type in ("Add", "Resize") and node.name.startswith(BODY)
+        neck_concat = node.op_type == "Concat" and all(
+            i in produced_by and produced_by[i].op_type in ("Relu", "Resize") for i in node.input
+        )
+        if body_op or neck_concat:
             keep.append(node.name)
     return keep
 
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         weight_type=QuantType.QInt8,
         per_channel=True,
         calibrate_method=method,
-        nodes_to_exclude=float_nodes(onnx.load(str(pre))),
+        nodes_to_quantize=int8_nodes(onnx.load(str(pre))),
         op_types_to_quantize=["Conv", "Add", "Concat", "Resize"],
         extra_options={"CalibPercentile": 99.99},
     )

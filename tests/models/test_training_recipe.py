@@ -137,3 +137,29 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["epoch"] for x in lines] == [0, 1]  # the resumed run did not redo 0
     assert (tmp_path / "run" / "model.onnx").stat().st_size > 10_000
+
+
+def test_int8_variant_quantizes_the_body_and_keeps_the_decode_float(tmp_path):
+    from models.training.export import export_onnx
+    from models.training.quantize import main as quantize_main
+
+    onnx = pytest.importorskip("onnx")
+    _tiny_set(tmp_path / "cal", 4, 5)
+    net = TrayNet(2, (96, 64)).eval()
+    export_onnx(net, tmp_path / "m.onnx")
+    out = tmp_path / "m.int8.onnx"
+    argv = ["--onnx", str(tmp_path / "m.onnx"), "--calibration", str(tmp_path / "cal"),
+            "--count", "4", "--out", str(out)]  # fmt: skip
+    assert quantize_main(argv) == 0
+    model = onnx.load(str(out))
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("QuantizeLinear") >= 10
+    produced_by = {o: n for n in model.graph.node for o in n.output}
+    final = produced_by[model.graph.output[0].name]
+    # The output (pixels next to 0..1 scores) is never squeezed through one int8 scale.
+    assert all(
+        produced_by[i].op_type != "DequantizeLinear" for i in final.input if i in produced_by
+    )
+    heads = [n for n in model.graph.node if n.op_type == "Conv" and ".cls.1." in n.input[1]]
+    assert heads and all(produced_by[n.input[1]].op_type != "DequantizeLinear" for n in heads
+                         if n.input[1] in produced_by)  # fmt: skip
