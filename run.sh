@@ -63,13 +63,36 @@ python_packages() {
     fi
 }
 
+# The demo kiosk syncs to headquarters on 127.0.0.1:8600 (its default [sync] url).
+# Start the reference service there unless one already answers; stop it on exit.
+start_demo_headquarters() {
+    local health=http://127.0.0.1:8600/v1/health
+    if "$VENV/bin/python" -c "import urllib.request as u; u.urlopen('$health', timeout=1)" 2>/dev/null; then
+        echo "==> headquarters already running at 127.0.0.1:8600"
+        return 0
+    fi
+    mkdir -p var
+    "$VENV/bin/hq" --data var/hq-demo serve --demo > var/hq-demo.log 2>&1 &
+    HQ_PID=$!
+    trap 'kill $HQ_PID 2>/dev/null; wait $HQ_PID 2>/dev/null' EXIT
+    for _ in $(seq 50); do
+        "$VENV/bin/python" -c "import urllib.request as u; u.urlopen('$health', timeout=1)" 2>/dev/null && {
+            echo "==> headquarters (hq serve --demo) at http://127.0.0.1:8600, log var/hq-demo.log"
+            return 0; }
+        kill -0 $HQ_PID 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "warning: headquarters did not start (see var/hq-demo.log); the demo keeps its sales until it can sync" >&2
+}
+
 PY=$(python_bin)
 case "${1:-}" in
     demo)
         shift
         system_packages
         python_packages demo
-        exec "$VENV/bin/kiosk" demo "$@"
+        start_demo_headquarters
+        "$VENV/bin/kiosk" demo "$@"
         ;;
     test)
         shift

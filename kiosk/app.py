@@ -412,23 +412,39 @@ class KioskApp:
         self.maintenance = Maintenance(self)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
 
+    # The demo's scripted shoppers expect the product's recognition quality; a model
+    # release below it would send them down paths they do not script.
+    DEMO_MIN_CACC = 0.97
+
     def _detector(self, use_model: bool | None):
-        """The newest verified model release when one is installed (the demo then
-        recognises the simulated camera's pixels); the tray oracle otherwise.
-        `KIOSK_DEMO_DETECTOR=oracle` keeps the oracle even with a model installed."""
+        """The newest verified model release when one is installed and it reached the
+        product's checkout accuracy (its profile says); the tray oracle otherwise.
+        `KIOSK_DEMO_DETECTOR=oracle|model` forces either."""
         oracle = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
+        forced = os.environ.get("KIOSK_DEMO_DETECTOR", "")
         if use_model is None:
-            use_model = os.environ.get("KIOSK_DEMO_DETECTOR", "model") != "oracle"
+            use_model = forced != "oracle"
         vc = self.vision_config
         repo = ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
         if not use_model or vc.model not in repo.names():
+            self.detector_note = "tray oracle (no model release installed)"
             return oracle
         try:
             release = repo.load(vc.model, vc.version, known_skus=self.catalog.skus)
-            return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
         except ModelError as err:
             log.error("model %s not usable, the demo uses the tray oracle: %s", vc.model, err)
+            self.detector_note = f"tray oracle ({vc.model} not usable: {err})"
             return oracle
+        cacc = release.profile.metrics.get("cacc")
+        good_enough = isinstance(cacc, int | float) and cacc >= self.DEMO_MIN_CACC
+        if not good_enough and forced != "model" and self.simulated:
+            self.detector_note = (
+                f"tray oracle: {release.ref} reached checkout accuracy {cacc} < "
+                f"{self.DEMO_MIN_CACC} (KIOSK_DEMO_DETECTOR=model uses it anyway)"
+            )
+            return oracle
+        self.detector_note = f"{release.ref} (checkout accuracy {cacc})"
+        return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
 
     # ---- device callbacks (device threads) ----
 

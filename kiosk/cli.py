@@ -22,7 +22,8 @@ def _config(args: argparse.Namespace) -> KioskConfig:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from kiosk.demo_script import run_demo
+    # Imported here: only the UI commands load Qt.
+    from kiosk.ui.demo import run_demo
 
     return run_demo(_config(args))
 

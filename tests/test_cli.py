@@ -5,21 +5,59 @@ import sys
 from kiosk.cli import main
 
 
-def test_demo_runs_scripted_shoppers_and_stores_their_sales(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("KIOSK__STORE__DATA_DIR", str(tmp_path))
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("谢谢惠顾 Thank you!") == 3  # three paid receipts
-    assert "412 g x ¥12.80/kg" in out and "¥5.27" in out  # produce priced by weight
-    assert "abandoned" in out
-    db = tmp_path / "demo" / "kiosk.sqlite"
+def _shop(tmp_path, catalog):
+    """A database as a day of selling leaves it: paid and abandoned sales."""
+    from kiosk.checkout_service import CheckoutService
+    from kiosk.config import SimulatedPaymentConfig
+    from kiosk.domain.checkout import (
+        Checkouts,
+        PaymentApproved,
+        PayRequested,
+        ReceiptDone,
+        TrayEmptied,
+        TrayMoving,
+        TrayOutcome,
+        TraySettled,
+        Verdict,
+    )
+    from kiosk.payment.simulated import SimulatedPayments
+    from kiosk.store import SalesStore
+
+    db = tmp_path / "k.sqlite"
+    store = SalesStore(db).start()
+    # approve_after_s is long: the test answers for the terminal itself
+    terminal = SimulatedPayments(SimulatedPaymentConfig(approve_after_s=60))
+    service = CheckoutService(Checkouts(catalog), store, terminal, device_id="k1")
+    service.start()
+    try:
+        for counts in ({"cola-zero-330": 2}, {"peanuts-200": 1}):
+            service.handle(TrayMoving(1))
+            service.handle(TraySettled(2, TrayOutcome(Verdict.CONFIRMED, counts)))
+            t = service.handle(PayRequested(3, "qr"))
+            attempt = t.effects[0]
+            service.handle(PaymentApproved(4, attempt.attempt_id, attempt.amount, "R"))
+            service.handle(TrayEmptied(5))
+            service.handle(ReceiptDone(5))
+        service.handle(TrayMoving(6))
+        service.handle(TraySettled(7, TrayOutcome(Verdict.CONFIRMED, {"gum-mint-40": 1})))
+        service.handle(TrayEmptied(8))
+    finally:
+        terminal.close()
+        store.close()
+    return db
+
+
+def test_db_check_and_export_show_what_was_sold(tmp_path, catalog, capsys):
+    db = _shop(tmp_path, catalog)
     assert main(["db", "check", "--database", str(db)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["integrity"] == "ok" and report["rows"]["sales"] == 4
+    assert report["integrity"] == "ok" and report["rows"]["sales"] == 3
+    assert report["outbox_backlog"] == 3
     export = tmp_path / "sales.jsonl"
     assert main(["db", "export", "--database", str(db), "--out", str(export)]) == 0
     sales = [json.loads(line) for line in export.read_text().splitlines()]
-    assert [s["status"] for s in sales] == ["paid", "paid", "paid", "abandoned"]
+    assert [s["status"] for s in sales] == ["paid", "paid", "abandoned"]
+    assert [s["total"] for s in sales] == [700, 790, 1090]
     assert all(s["total"] == sum(ln["total"] for ln in s["lines"]) for s in sales)
 
 

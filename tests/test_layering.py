@@ -33,11 +33,17 @@ def _loaded_after_import(modules: list[str]) -> set[str]:
 
 def test_domain_store_and_services_do_not_load_qt():
     mods = []
-    for pkg in ("kiosk.domain", "kiosk.store", "kiosk.payment", "kiosk.vision", "kiosk.sync",
-                "kiosk.models"):
+    for pkg in (
+        "kiosk.domain",
+        "kiosk.store",
+        "kiosk.payment",
+        "kiosk.vision",
+        "kiosk.sync",
+        "kiosk.models",
+    ):
         if (ROOT / pkg.replace(".", "/")).exists():
             mods += _modules(pkg)
-    mods += ["kiosk.checkout_service", "kiosk.config", "kiosk.cli", "kiosk.demo_script"]
+    mods += ["kiosk.checkout_service", "kiosk.config", "kiosk.cli"]
     loaded = _loaded_after_import(mods)
     assert "kiosk.domain.checkout" in loaded  # the probe really imported them
     assert not {m for m in loaded if m.startswith("PySide6")}

@@ -347,6 +347,7 @@ def run_demo(config: KioskConfig, out: Callable[[str], None] = print) -> int:
     data_dir = config.store.data_dir / "demo"
     shutil.rmtree(data_dir, ignore_errors=True)
     app = KioskApp(config, data_dir=data_dir).start()
+    out(f"Recognition: {app.detector_note}")
     try:
         window = app.open_window(show_simulator=not headless, visible=True)
         if not headless:
