@@ -74,7 +74,7 @@ start_demo_headquarters() {
     mkdir -p var
     "$VENV/bin/hq" --data var/hq-demo serve --demo > var/hq-demo.log 2>&1 &
     HQ_PID=$!
-    trap 'kill $HQ_PID 2>/dev/null; wait $HQ_PID 2>/dev/null' EXIT
+    trap 'rc=$?; kill $HQ_PID 2>/dev/null; wait $HQ_PID 2>/dev/null || true; exit $rc' EXIT
     for _ in $(seq 50); do
         "$VENV/bin/python" -c "import urllib.request as u; u.urlopen('$health', timeout=1)" 2>/dev/null && {
             echo "==> headquarters (hq serve --demo) at http://127.0.0.1:8600, log var/hq-demo.log"
