@@ -111,7 +111,22 @@ def _worst(outcomes, scenes, labels, threshold, n: int = 10) -> list[dict[str, o
     return out
 
 
+def repair_argv(argv: list[str]) -> list[str]:
+    """`kiosk eval --scenes 5 --json` reaches us as `5 --json --scenes`: the top-level
+    parser keeps options it does not know for the end. This command has no positional
+    arguments, so a leading value means that happened: move the trailing options back
+    to the front (a value then follows its option again)."""
+    if not argv or argv[0].startswith("-"):
+        return argv
+    i = len(argv)
+    while i > 0 and argv[i - 1].startswith("-"):
+        i -= 1
+    return argv[i:] + argv[:i]
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is not None:
+        argv = repair_argv(list(argv))
     ap = argparse.ArgumentParser(prog="kiosk eval", description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=200, help="scenes to render and evaluate")
     ap.add_argument("--seed", type=int, default=7, help="seed of the held-out set")

@@ -145,3 +145,23 @@ def test_live_bench_reports_preview_rate_and_overhead(detector):
     assert r["overhead_ratio"] >= 1.0
     assert r["pipeline_ms_p50"] >= r["run_in_pipeline_ms_p50"]
     assert r["frame_errors"] == 0 and r["tray_views"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("mangled", "meant"),
+    [
+        (["5", "--seed", "3", "--json", "--scenes"], ["--scenes", "5", "--seed", "3", "--json"]),
+        (["20", "--json", "--scenes"], ["--json", "--scenes", "20"]),
+        (["--scenes", "5", "--json"], ["--scenes", "5", "--json"]),  # already right
+    ],
+)
+def test_eval_arguments_reordered_by_the_kiosk_command_are_repaired(mangled, meant):
+    import argparse
+
+    from kiosk.vision.evaluate import repair_argv
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scenes", type=int)
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--json", action="store_true")
+    assert ap.parse_args(repair_argv(mangled)) == ap.parse_args(meant)
