@@ -79,7 +79,12 @@ class CheckoutService:
             # the sales table (never reuse a sale id that headquarters may have seen).
             last_seq = self.store.last_sale_seq(self.device_id)
             base = saved if saved is not None else Checkout(device_id=self.device_id)
-            base = replace(base, device_id=self.device_id, sale_seq=max(base.sale_seq, last_seq))
+            base = replace(
+                base,
+                device_id=self.device_id,
+                sale_prefix=f"{self.device_id}-{self.store.instance_id}",
+                sale_seq=max(base.sale_seq, last_seq),
+            )
             t = recover(base, self._clock())
             self.store.save_checkout(t.checkout).result()
             self.checkout = t.checkout

@@ -73,19 +73,21 @@ def test_a_paid_sale_is_committed_before_its_receipt_prints(world):
     shop(service)
     assert wait_for(lambda: service.checkout.phase is Phase.RECEIPT)
     assert committed_when_printed == [True]
-    assert store.sale("k1-00000001")["total"] == 700
+    sale_id = f"k1-{store.instance_id}-00000001"
+    assert store.sale(sale_id)["total"] == 700
 
 
 def test_power_cut_during_payment_then_restart_records_the_sale_once(world):
     service, store, terminal, _ = world(approve_after_s=0.3)
     shop(service)
     assert service.checkout.phase is Phase.PAYING
+    sale_id = service.checkout.sale_id
     # The kiosk dies here; the terminal keeps going and charges the customer.
     store.close()
-    assert wait_for(lambda: terminal.ledger["k1-00000001-p1"].state == "approved")
+    assert wait_for(lambda: terminal.ledger[f"{sale_id}-p1"].state == "approved")
     service2, store2, _, printed = world(terminal=terminal)
     assert wait_for(lambda: service2.checkout.phase is Phase.RECEIPT)
-    assert [s.sale_id for s in printed] == ["k1-00000001"]
+    assert [s.sale_id for s in printed] == [sale_id]
     assert store2.query("SELECT COUNT(*) AS n FROM payments")[0]["n"] == 1
     assert terminal.refunds == []
 
@@ -97,3 +99,21 @@ def test_sale_numbers_continue_after_a_restart(world):
     store.close()
     service2, _, _, _ = world(terminal=terminal)
     assert service2.checkout.sale_seq == 1 and service2.checkout.phase is Phase.RECEIPT
+
+
+def test_a_reset_database_never_reuses_a_sale_id(world, tmp_path):
+    service, store, terminal, _ = world()
+    shop(service)
+    assert wait_for(lambda: service.checkout.phase is Phase.RECEIPT)
+    first, instance = service.checkout.paid.sale_id, store.instance_id
+    assert first.startswith(f"k1-{instance}-")
+    store.close()
+    # The database is moved aside (corrupt, say) and the kiosk starts afresh.
+    (tmp_path / "k.sqlite").rename(tmp_path / "k.sqlite.broken")
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"k.sqlite{suffix}").unlink(missing_ok=True)
+    service2, store2, _, _ = world(terminal=terminal)
+    shop(service2)
+    assert service2.checkout.sale_seq == 1  # numbering starts again...
+    assert service2.checkout.sale_id != first  # ...but the id is new
+    assert store2.instance_id != instance

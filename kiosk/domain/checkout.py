@@ -311,8 +311,12 @@ class PendingPayment:
 @dataclass(frozen=True, slots=True)
 class Checkout:
     device_id: str = "kiosk"
+    # Sale ids are `sale_prefix-sale_seq`, readable on a receipt. The prefix carries the
+    # database's own id besides the device's, so a kiosk whose database was reset
+    # never reuses a sale id that headquarters already holds for another sale.
+    sale_prefix: str = ""
     phase: Phase = Phase.IDLE
-    sale_seq: int = 0  # sale ids are device_id-sale_seq, readable on a receipt
+    sale_seq: int = 0
     sale_id: str | None = None
     started_at: float | None = None
     last_activity: float = 0.0
@@ -360,7 +364,7 @@ def _new_session(c: Checkout, at: float) -> Checkout:
     return replace(
         c,
         sale_seq=seq,
-        sale_id=f"{c.device_id}-{seq:08d}",
+        sale_id=f"{c.sale_prefix or c.device_id}-{seq:08d}",
         started_at=at,
         basket=Basket(),
         problem="",

@@ -89,6 +89,7 @@ def checkout_to_dict(c: Checkout) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "device_id": c.device_id,
+        "sale_prefix": c.sale_prefix,
         "phase": c.phase.value,
         "sale_seq": c.sale_seq,
         "sale_id": c.sale_id,
@@ -126,6 +127,7 @@ def checkout_from_dict(d: dict[str, Any]) -> Checkout:
     b = d["basket"]
     return Checkout(
         device_id=d["device_id"],
+        sale_prefix=d.get("sale_prefix", ""),
         phase=Phase(d["phase"]),
         sale_seq=d["sale_seq"],
         sale_id=d["sale_id"],

@@ -120,6 +120,12 @@ MIGRATIONS: tuple[str, ...] = (
                       last_error = substr(last_error, length('refused: ') + 1)
         WHERE sent_at IS NULL AND last_error LIKE 'refused: %';
     """,
+    # 3: this database's own id (random, made once when the database is created),
+    # part of every sale id so a reset database cannot reuse one headquarters holds.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(3))));
+    """,
 )
 
 LATEST = len(MIGRATIONS)

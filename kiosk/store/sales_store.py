@@ -378,6 +378,11 @@ class SalesStore:
         rows = self.query("SELECT body FROM checkout_state WHERE id = 1")
         return checkout_from_dict(json.loads(rows[0]["body"])) if rows else None
 
+    @property
+    def instance_id(self) -> str:
+        """This database's own id, made once at creation (6 hex digits)."""
+        return self.query("SELECT value FROM meta WHERE key = 'instance'")[0]["value"]
+
     def last_sale_seq(self, device_id: str) -> int:
         rows = self.query("SELECT MAX(seq) AS s FROM sales WHERE device_id = ?", (device_id,))
         return rows[0]["s"] or 0
