@@ -32,6 +32,7 @@ import cv2
 
 from hardware.camera.frames import Frame
 from hardware.camera.health import CheckedSource
+from hardware.camera.opencv import OpenCvCamera
 from hardware.printer.config import EscPosPrinterConfig
 from hardware.printer.driver import EscPosPrinter
 from hardware.printer.status import PaperState, PrinterState
@@ -50,7 +51,7 @@ from hardware.sim.scanner import ScannerSimulator
 from hardware.sim.tray import TRAY_SIZE_MM, TrayError, VirtualTray
 from kiosk.catalog_file import load_catalog
 from kiosk.checkout_service import CheckoutService
-from kiosk.config import KioskConfig
+from kiosk.config import ConfigError, KioskConfig
 from kiosk.domain.checkout import (
     Checkouts,
     ItemScanned,
@@ -71,7 +72,6 @@ from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.tray_watch import TrayWatch
 from kiosk.store import SalesStore
 from kiosk.sync import SyncState, SyncWorker
-from kiosk.vision.config import VisionConfig
 from kiosk.vision.pipeline import HealthState, VisionPipeline
 from kiosk.vision.session import Detector
 
@@ -288,6 +288,17 @@ class Timings:
     started: float = 0.0
 
 
+def _scanner(config, on_scan):
+    """The scanner plugin its `type` names (None when the kiosk has none)."""
+    if config is None:
+        return None
+    if config.type == "evdev":
+        from hardware.scanner.keyboard import EvdevScanner  # optional extra: evdev
+
+        return EvdevScanner(config.device, on_scan)
+    return SerialScanner(config, on_scan)
+
+
 class KioskApp:
     """Every service of one kiosk, headless. `open_window` adds the screens."""
 
@@ -346,26 +357,40 @@ class KioskApp:
                 unattended_after_s=config.checkout.unattended_after_s,
             ),
         )
-        if not simulated:
-            raise NotImplementedError(
-                "kiosk run needs camera and scale sections in the config (not there yet); "
-                "use `kiosk demo`"
-            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.world = SimWorld(
-            config.catalog.path,
-            seed=seed,
-            size=camera_size,
-            fps=camera_fps,
-            scale_link=self.data_dir / "scale-sim",
-            printer_link=self.data_dir / "printer-sim",
-            scanner_link=self.data_dir / "scanner-sim",
-        )
-        self.printer = EscPosPrinter(self.world.printer_config())
-        self.receipts.printer = self._print_on_paper
-        self.scanner = SerialScanner(self.world.scanner_config(), self._on_scan)
+        self.world: SimWorld | None = None
+        if simulated:
+            self.world = SimWorld(
+                config.catalog.path,
+                seed=seed,
+                size=camera_size,
+                fps=camera_fps,
+                scale_link=self.data_dir / "scale-sim",
+                printer_link=self.data_dir / "printer-sim",
+                scanner_link=self.data_dir / "scanner-sim",
+            )
+            camera = self.world.camera
+            scale_config = self.world.scale_config()
+            printer_config = self.world.printer_config()
+            scanner_config = self.world.scanner_config()
+        else:
+            missing = [name for name in ("camera", "scale") if getattr(config, name) is None]
+            if missing:
+                raise ConfigError(
+                    "kiosk run needs the devices in the config: add "
+                    + " and ".join(f"[{m}]" for m in missing)
+                    + " (see packaging/kiosk.example.toml); `kiosk demo` simulates them"
+                )
+            camera = OpenCvCamera(config.camera)
+            scale_config, printer_config = config.scale, config.printer
+            scanner_config = config.scanner
+        self.camera = camera
+        self.printer = EscPosPrinter(printer_config) if printer_config else None
+        if self.printer is not None:
+            self.receipts.printer = self._print_on_paper
+        self.scanner = _scanner(scanner_config, self._on_scan)
         self._printer_status = (0.0, "")
-        self.vision_config = VisionConfig()
+        self.vision_config = config.vision
         self.detector = self._detector(use_model)
         self.service = CheckoutService(
             machine,
@@ -387,13 +412,11 @@ class KioskApp:
             language=lambda: self.language,
         )
         self.watch.span = self.load_calibration()
-        self.scale: SerialScale | None = SerialScale(
-            self.world.scale_config(), self._on_scale_event
-        )
+        self.scale: SerialScale | None = SerialScale(scale_config, self._on_scale_event)
         self.preview_listeners: list[Callable[[Frame], None]] = []
         self.vision = VisionPipeline(
             # a frozen or black picture is a camera fault, not "an empty tray"
-            CheckedSource(self.world.camera),
+            CheckedSource(camera),
             self.detector,  # type: ignore[arg-type]  # duck-typed Detector
             self.vision_config,
             on_view=self.watch.on_view,
@@ -420,12 +443,20 @@ class KioskApp:
         """The newest verified model release when one is installed and it reached the
         product's checkout accuracy (its profile says); the tray oracle otherwise.
         `KIOSK_DEMO_DETECTOR=oracle|model` forces either."""
+        vc = self.vision_config
+        repo = ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
+        if self.world is None:
+            # The product: a verified model release, or no start at all.
+            try:
+                release = repo.load(vc.model, vc.version, known_skus=self.catalog.skus)
+            except ModelError as err:
+                raise ConfigError(f"no usable model for [vision]: {err}") from None
+            self.detector_note = f"{release.ref}"
+            return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
         oracle = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
         forced = os.environ.get("KIOSK_DEMO_DETECTOR", "")
         if use_model is None:
             use_model = forced != "oracle"
-        vc = self.vision_config
-        repo = ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
         if not use_model or vc.model not in repo.names():
             self.detector_note = "tray oracle (no model release installed)"
             return oracle
@@ -565,18 +596,14 @@ class KioskApp:
         h = self.vision.health()
         w = self.last_weight
         grams = f"{w.grams} g {'stable' if w.stable else 'moving'}" if w else "-"
-        fps = self.world.camera.fps if h.state is HealthState.RUNNING else 0.0
+        fps = self.camera.fps if h.state is HealthState.RUNNING else 0.0
         return Diagnostics(
             at=time.time(),
             devices=(
                 self._camera_status(),
                 self._scale_status(),
                 self._printer_diag(),
-                DeviceStatus(
-                    "scanner",
-                    self.scanner.state.value == "ready",
-                    f"{self.scanner.state.value} {self.world.scanner.path}",
-                ),
+                self._scanner_diag(),
                 self._sync_diag(),
             ),
             camera_fps=fps,
@@ -589,6 +616,12 @@ class KioskApp:
             sync_backlog=self.sync.status().backlog if self.sync else self.store.outbox_backlog(),
             frames_skipped=h.frames_skipped,
         )
+
+    def _scanner_diag(self) -> DeviceStatus:
+        if self.scanner is None:
+            return DeviceStatus("scanner", True, "none configured (search on screen)")
+        state = self.scanner.state.value
+        return DeviceStatus("scanner", state == "ready", state)
 
     def _sync_diag(self) -> DeviceStatus:
         if self.sync is None:
@@ -612,6 +645,8 @@ class KioskApp:
 
     def _printer_diag(self) -> DeviceStatus:
         # asking the printer opens its port: every few seconds is plenty
+        if self.printer is None:
+            return DeviceStatus("printer", True, "none configured (e-receipts by QR code)")
         at, text = self._printer_status
         if time.monotonic() - at > 5.0:
             st = self.printer.status()
@@ -649,10 +684,12 @@ class KioskApp:
                 self.staff.enrol(sid, name, pin, role, badge=STAFF_BADGE_PREFIX + sid)
         self._step("checkout", self.service.start, self.payments.close)
         self._step("checkout worker", self.worker.start, self.worker.stop)
-        self._step("simulated world", self.world.start, self.world.stop)
+        if self.world is not None:
+            self._step("simulated world", self.world.start, self.world.stop)
         if self.scale is not None:
             self._step("scale", self.scale.start, self.scale.stop)
-        self._step("scanner", self.scanner.start, self.scanner.stop)
+        if self.scanner is not None:
+            self._step("scanner", self.scanner.start, self.scanner.stop)
         self._step("vision", self.vision.start, self.vision.stop)
         self._step("device monitor", self.monitor.start, self.monitor.stop)
         if self.sync is not None:

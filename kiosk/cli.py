@@ -29,13 +29,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    config = _config(args)
-    print(
-        f"kiosk {config.device.id}: configuration valid. The touch-screen product "
-        "(kiosk run) arrives with the [ui] issue; use `kiosk demo` meanwhile.",
-        file=sys.stderr,
-    )
-    return 3
+    """The product on the configured devices, full screen on the terminal."""
+    from kiosk.ui.run import run_kiosk
+
+    return run_kiosk(_config(args))
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

@@ -18,8 +18,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hardware.camera.config import OpenCvCameraConfig
+from hardware.printer.config import PrinterConfig
+from hardware.scale.config import ScaleConfig
+from hardware.scanner.config import ScannerConfig
 from kiosk.catalog_file import DEMO_CATALOG
 from kiosk.sync.config import SyncConfig
+from kiosk.vision.config import VisionConfig
 
 ENV_PREFIX = "KIOSK__"
 
@@ -91,6 +96,13 @@ class KioskConfig(_Section):
     payment: PaymentConfig = Field(default_factory=SimulatedPaymentConfig)
     ui: UiConfig = UiConfig()
     sync: SyncConfig = SyncConfig()
+    vision: VisionConfig = VisionConfig()
+    # The devices of `kiosk run` (each a plugin chosen by its `type` key). The demo
+    # simulates all four and ignores these; `kiosk run` needs at least camera and scale.
+    camera: OpenCvCameraConfig | None = None
+    scale: ScaleConfig | None = None
+    printer: PrinterConfig | None = None  # none: receipts as QR e-receipts only
+    scanner: ScannerConfig | None = None
 
 
 def _env_value(raw: str) -> Any:

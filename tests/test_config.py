@@ -65,3 +65,5 @@ def test_the_shipped_example_config_is_valid():
     example = Path(__file__).resolve().parent.parent / "packaging" / "kiosk.example.toml"
     config = load_config(example, environ={})
     assert config.device.id == "shop7-k2" and config.ui.fullscreen
+    assert config.scale.type == "mtsics" and config.camera.source.startswith("/dev/v4l/by-id/")
+    assert config.printer is not None and config.scanner.type == "serial"
