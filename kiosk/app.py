@@ -56,12 +56,14 @@ from kiosk.domain.checkout import (
     Checkouts,
     ItemScanned,
     PaymentCancelled,
+    PayRequested,
     Phase,
     Policy,
     RecordAbandoned,
     RecordSale,
 )
 from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
+from kiosk.domain.decision.hard_case import check_at_payment
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.events import CheckoutWorker
@@ -403,8 +405,9 @@ class KioskApp:
         self.checkout_listeners: list[Callable[..., None]] = []
         self._last_phase = Phase.IDLE
         self.service.subscribe(self._on_checkout)
-        self.worker = CheckoutWorker(self.service)
-        engine = DecisionEngine(self.catalog, WeightModel.from_catalog(self.catalog, ScaleSpec()))
+        self.worker = CheckoutWorker(self.service, vet=self._vet)
+        self.weights = WeightModel.from_catalog(self.catalog, ScaleSpec())
+        engine = DecisionEngine(self.catalog, self.weights)
         self.watch = TrayWatch(
             engine,
             self.worker.post,
@@ -571,6 +574,30 @@ class KioskApp:
             return
         self.worker.post(ItemScanned(time.time(), product.sku))
         self.redecide()
+
+    def _vet(self, event) -> str:
+        """The final weight check when the shopper pays (on the checkout thread): the
+        tray must still weigh what the basket says. A real mismatch refuses the payment
+        and decides the tray again, which brings the shopper back to a corrected
+        review. A missing or moving reading does not block: the tray watch already
+        sends the checkout back whenever the scale moves."""
+        if not isinstance(event, PayRequested):
+            return ""
+        basket = self.service.checkout.basket
+        counts: dict[str, int] = {}
+        weighed: list[tuple[str, Decimal]] = []
+        for line in basket.active_lines:
+            if line.weight_g is not None:
+                weighed.append((line.sku, line.weight_g))
+            else:
+                counts[line.sku] = counts.get(line.sku, 0) + line.quantity
+        w = self.last_weight
+        measured = self.watch.grams(w) if w is not None and w.stable else None
+        check = check_at_payment(self.weights, counts, tuple(weighed), measured)
+        if check.ok or check.z is None:
+            return ""
+        self.watch.redecide()
+        return f"the tray weighs {measured} g, the basket {check.expected_g:.0f} g"
 
     def redecide(self) -> None:
         """After the shopper named or scanned an item: decide the same tray again,

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from kiosk.checkout_service import CheckoutService
-from kiosk.domain.checkout import Event, Transition
+from kiosk.domain.checkout import Event, Rejected, Transition
 
 log = logging.getLogger(__name__)
 
 
 class CheckoutWorker:
-    def __init__(self, service: CheckoutService) -> None:
+    def __init__(self, service: CheckoutService, vet: Callable[[Event], str] | None = None) -> None:
         self.service = service
+        # `vet(event)` runs on this thread just before the event is handled and may
+        # refuse it with a reason (e.g. the weight check at payment); '' lets it pass.
+        self.vet = vet
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
 
@@ -41,6 +44,10 @@ class CheckoutWorker:
 
     def _handle(self, event: Event) -> Transition:
         try:
+            why = self.vet(event) if self.vet else ""
+            if why:
+                log.warning("%s refused: %s", type(event).__name__, why)
+                return Transition(self.service.checkout, (Rejected(type(event).__name__, why),))
             return self.service.handle(event)
         except Exception:
             log.exception("the checkout failed to handle %s", type(event).__name__)

@@ -231,3 +231,25 @@ def test_the_simulator_panel_puts_a_tapped_product_on_the_tray(kiosk_app):
     c.wait_review()
     assert [i.sku for i in app.world.tray.items()] == ["cola-classic-330"]
     assert c.checkout.total == "¥3.50"
+
+
+def test_payment_is_refused_when_the_tray_no_longer_weighs_the_basket(kiosk_app, monkeypatch):
+    """The final weight check at payment: something slipped onto the tray unseen."""
+    from decimal import Decimal
+
+    from kiosk.domain.checkout import PayRequested, Rejected
+
+    app = kiosk_app
+    c = context(app)
+    app.world.place("cola-classic-330")
+    c.wait_review()
+    wait_until("the basket payable", lambda: c.checkout.canPay)
+    assert app._vet(PayRequested(0, "qr")) == ""  # the tray weighs what the basket says
+    honest = app.watch.grams(app.last_weight)
+    # From now on the scale reads 250 g more, as if an item had been added unseen.
+    monkeypatch.setattr(app.watch, "grams", lambda reading: honest + Decimal(250))
+    t = app.worker.post(PayRequested(0, "qr")).result(10)
+    assert isinstance(t.effects[0], Rejected) and "the tray weighs" in t.effects[0].why
+    assert app.service.checkout.phase.value != "paying"
+    # ...and the tray is decided again with the new weight: the shopper is asked.
+    wait_until("a question about the tray", lambda: c.checkout.guidanceKind != "")
