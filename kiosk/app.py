@@ -75,7 +75,7 @@ from kiosk.station.tray_watch import TrayWatch
 from kiosk.store import SalesStore
 from kiosk.sync import SyncState, SyncWorker
 from kiosk.vision.pipeline import HealthState, VisionPipeline
-from kiosk.vision.session import Detector
+from kiosk.vision.session import open_detector
 
 log = logging.getLogger(__name__)
 
@@ -451,11 +451,11 @@ class KioskApp:
         if self.world is None:
             # The product: a verified model release, or no start at all.
             try:
-                release = repo.load(vc.model, vc.version, known_skus=self.catalog.skus)
+                detector = open_detector(vc, known_skus=self.catalog.skus)
             except ModelError as err:
                 raise ConfigError(f"no usable model for [vision]: {err}") from None
-            self.detector_note = f"{release.ref}"
-            return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
+            self.detector_note = detector.version
+            return detector
         oracle = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
         forced = os.environ.get("KIOSK_DEMO_DETECTOR", "")
         if use_model is None:
@@ -478,7 +478,7 @@ class KioskApp:
             )
             return oracle
         self.detector_note = f"{release.ref} (checkout accuracy {cacc})"
-        return Detector(release, vc.providers, vc.threads, vc.warmup_runs)
+        return open_detector(vc, known_skus=self.catalog.skus)
 
     # ---- device callbacks (device threads) ----
 

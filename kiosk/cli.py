@@ -98,13 +98,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _split_passthrough(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`kiosk [--config F] [-v] bench NAME ARGS...` / `... eval ARGS...`: ARGS belong to
+    the command's own parser, untouched and in order (argparse would reorder them)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--config" else 1
+    if i < len(argv) and argv[i] in ("bench", "eval"):
+        keep = 2 if argv[i] == "bench" and i + 1 < len(argv) else 1
+        return argv[: i + keep], argv[i + keep :]
+    return argv, []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
-    if unknown and args.command not in ("bench", "eval"):
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    if unknown:
-        args.rest = list(args.rest) + unknown
+    argv, passthrough = _split_passthrough(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(argv)
+    if args.command in ("bench", "eval"):
+        args.rest = list(args.rest) + passthrough
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

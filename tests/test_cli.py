@@ -89,3 +89,17 @@ def test_doctor_names_what_is_wrong_and_how_to_fix_it(tmp_path):
     assert "[FAIL] catalog" in r.stdout and "cannot read" in r.stdout
     assert "fix: fix the file or point catalog.path elsewhere" in r.stdout
     assert "[ok  ] python" in r.stdout
+
+
+def test_bench_and_eval_arguments_reach_their_command_untouched():
+    from kiosk.cli import _split_passthrough
+
+    assert _split_passthrough(["--config", "k.toml", "eval", "--scenes", "5", "--json"]) == (
+        ["--config", "k.toml", "eval"],
+        ["--scenes", "5", "--json"],
+    )
+    assert _split_passthrough(["-v", "bench", "vision", "--json", "--threads", "1"]) == (
+        ["-v", "bench", "vision"],
+        ["--json", "--threads", "1"],
+    )
+    assert _split_passthrough(["db", "check"]) == (["db", "check"], [])
