@@ -51,6 +51,12 @@ class PtyPort:
                 master, slave = master2, slave2
             # Raw until the driver sets its own mode: no echo, no CR/LF translation.
             tty.setraw(slave)
+            # IXANY up front (see _keep_settable): otherwise the first read's
+            # read-modify-write of the attributes can race the driver's own open and
+            # put back the pty's default 38400 baud, which reads as a wrong-baud fault.
+            attrs = termios.tcgetattr(slave)
+            attrs[0] |= termios.IXANY
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
             self._master, self._slave = master, slave
             self.name = os.ttyname(slave)
             self.plugged = True
