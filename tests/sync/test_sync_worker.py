@@ -107,9 +107,16 @@ def test_unreachable_headquarters_is_retried_with_backoff_and_reported(store):
         fast_config("http://127.0.0.1:9"), store.path, store.images.root, DEVICE
     ).start()
     try:
-        wait_for(lambda: worker.status().failures >= 3, 10, "failures to be counted")
-        status = worker.status()
-        assert status.state is SyncState.RETRYING and status.backlog == 1
+        # The worker alternates between sending and waiting: look at it while it waits.
+        seen = []
+
+        def waiting_after_failures() -> bool:
+            seen.append(worker.status())
+            return seen[-1].failures >= 3 and seen[-1].state is SyncState.RETRYING
+
+        wait_for(waiting_after_failures, 10, "failures to be counted")
+        status = seen[-1]
+        assert status.backlog == 1
         assert "ConnectionError" in status.last_error
         assert 0 <= status.retry_in_s <= 0.1
     finally:
