@@ -318,7 +318,8 @@ class KioskApp:
     ) -> None:
         self.config = config
         self.simulated = simulated
-        self.data_dir = Path(data_dir or config.store.data_dir)
+        # absolute: files are handed to QML as file:// URLs (QR e-receipts, camera shots)
+        self.data_dir = Path(data_dir or config.store.data_dir).resolve()
         self.timings = Timings()
         self.language = config.ui.language
         self.last_weight: WeightReading | None = None

@@ -253,3 +253,20 @@ def test_payment_is_refused_when_the_tray_no_longer_weighs_the_basket(kiosk_app,
     assert app.service.checkout.phase.value != "paying"
     # ...and the tray is decided again with the new weight: the shopper is asked.
     wait_until("a question about the tray", lambda: c.checkout.guidanceKind != "")
+
+
+def test_a_relative_data_dir_is_made_absolute(tmp_path, monkeypatch, qapp):
+    """The default data_dir is "var": its files go to QML as file:// URLs (the QR
+    e-receipt), which a relative path cannot be."""
+    from kiosk.app import KioskApp
+    from kiosk.config import load_config
+
+    monkeypatch.chdir(tmp_path)
+    config = load_config(environ={"KIOSK__SYNC__ENABLED": "false"})
+    assert not config.store.data_dir.is_absolute()
+    app = KioskApp(config, use_model=False)
+    try:
+        assert app.data_dir == tmp_path / "var"
+        assert (app.data_dir / "receipts" / "x.png").as_uri().startswith("file:///")
+    finally:
+        app.stop()
