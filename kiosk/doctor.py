@@ -17,7 +17,7 @@ from pathlib import Path
 from kiosk.catalog_file import load_catalog
 from kiosk.config import KioskConfig
 from kiosk.domain.catalog import CatalogError
-from kiosk.store.database import StoreError, check_health, connect
+from kiosk.store.database import StoreError, check_health, connect, outbox_backlog
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,9 +122,7 @@ def _data(config: KioskConfig) -> Iterator[Finding]:
             try:
                 check_health(conn, db)
                 n = conn.execute("SELECT COUNT(*) FROM sales").fetchone()[0]
-                backlog = conn.execute(
-                    "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL"
-                ).fetchone()[0]
+                backlog = outbox_backlog(conn)[0]
             finally:
                 conn.close()
             yield Finding(True, "database", f"{db}: {n} sales, {backlog} waiting to sync")

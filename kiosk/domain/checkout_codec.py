@@ -54,19 +54,22 @@ def line_from_dict(d: dict[str, Any]) -> BasketLine:
     )
 
 
+def payment_to_dict(p: PaymentRecord) -> dict[str, Any]:
+    return {
+        "attempt_id": p.attempt_id,
+        "method": p.method,
+        "amount": p.amount,
+        "reference": p.reference,
+        "at": p.at,
+    }
+
+
 def sale_to_dict(s: CompletedSale) -> dict[str, Any]:
-    p = s.payment
     return {
         "sale_id": s.sale_id,
         "lines": [line_to_dict(x) for x in s.lines],
         "total": s.total,
-        "payment": {
-            "attempt_id": p.attempt_id,
-            "method": p.method,
-            "amount": p.amount,
-            "reference": p.reference,
-            "at": p.at,
-        },
+        "payment": payment_to_dict(s.payment),
         "started_at": s.started_at,
         "paid_at": s.paid_at,
         "hard_case": s.hard_case,

@@ -75,6 +75,16 @@ def check_health(conn: sqlite3.Connection, path: Path, full: bool = False) -> No
         )
 
 
+def outbox_backlog(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(pending, refused) outbox rows not acknowledged by headquarters. Refused rows
+    wait for staff, not for the network, so they are counted apart."""
+    total, refused = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(refused_at IS NOT NULL), 0) FROM outbox"
+        " WHERE sent_at IS NULL"
+    ).fetchone()
+    return total - refused, refused
+
+
 def open_for_writing(path: Path, max_db_bytes: int | None = None) -> sqlite3.Connection:
     """The writer's connection: checked, migrated to the latest schema."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,12 @@ from typing import Any, TypeVar
 
 from kiosk.domain.basket import BasketLine
 from kiosk.domain.checkout import Checkout, CompletedSale
-from kiosk.domain.checkout_codec import checkout_from_dict, checkout_to_dict, line_to_dict
+from kiosk.domain.checkout_codec import (
+    checkout_from_dict,
+    checkout_to_dict,
+    line_to_dict,
+    payment_to_dict,
+)
 from kiosk.store.database import (
     StoreError,
     StoreFullError,
@@ -29,6 +34,7 @@ from kiosk.store.database import (
     check_health,
     connect,
     open_for_writing,
+    outbox_backlog,
 )
 from kiosk.store.images import ImageStore
 
@@ -154,62 +160,21 @@ class SalesStore:
         model_version: str,
     ) -> Future[None]:
         """The paid sale with its lines, payment, outbox row and the checkout after it."""
-        now = self._clock()
-        payload = {
-            "kind": "sale",
-            "id": sale.sale_id,
-            "device_id": checkout.device_id,
-            "status": "paid",
-            "started_at": sale.started_at,
-            "completed_at": sale.paid_at,
-            "total": sale.total,
-            "currency": self.currency,
-            "catalog_version": catalog_version,
-            "model_version": model_version,
-            "hard_case": sale.hard_case,
-            "lines": [line_to_dict(x) for x in sale.lines],
-            "payment": {
-                "attempt_id": sale.payment.attempt_id,
-                "method": sale.payment.method,
-                "amount": sale.payment.amount,
-                "reference": sale.payment.reference,
-                "at": sale.payment.at,
-            },
-        }
-        state = json.dumps(checkout_to_dict(checkout))
-        seq = checkout.sale_seq
-        lines = _line_rows(sale.sale_id, sale.lines)
         p = sale.payment
-
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO sales (id, device_id, seq, status, started_at, completed_at, total,"
-                " currency, catalog_version, model_version, hard_case)"
-                " VALUES (?, ?, ?, 'paid', ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sale.sale_id,
-                    checkout.device_id,
-                    seq,
-                    sale.started_at,
-                    sale.paid_at,
-                    sale.total,
-                    self.currency,
-                    catalog_version,
-                    model_version,
-                    int(sale.hard_case),
-                ),
-            )
-            conn.executemany(
-                "INSERT INTO sale_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", lines
-            )
-            conn.execute(
-                "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?)",
-                (p.attempt_id, sale.sale_id, p.method, p.amount, p.reference, p.at),
-            )
-            _outbox(conn, "sale", sale.sale_id, payload, now)
-            _save_state(conn, state, now)
-
-        return self.submit(job)
+        payment_row = (p.attempt_id, sale.sale_id, p.method, p.amount, p.reference, p.at)
+        return self._record_sale(
+            checkout,
+            sale_id=sale.sale_id,
+            status="paid",
+            started_at=sale.started_at,
+            completed_at=sale.paid_at,
+            lines=sale.lines,
+            catalog_version=catalog_version,
+            model_version=model_version,
+            hard_case=sale.hard_case,
+            extra={"hard_case": sale.hard_case, "payment": payment_to_dict(p)},
+            payment_row=payment_row,
+        )
 
     def record_abandoned(
         self,
@@ -223,47 +188,84 @@ class SalesStore:
         model_version: str,
     ) -> Future[None]:
         """A basket that left without paying: kept for loss prevention and review."""
+        return self._record_sale(
+            checkout,
+            sale_id=sale_id,
+            status="abandoned",
+            started_at=started_at,
+            completed_at=self._clock(),
+            lines=lines,
+            catalog_version=catalog_version,
+            model_version=model_version,
+            note=why,
+            extra={"note": why},
+        )
+
+    def _record_sale(
+        self,
+        checkout: Checkout,
+        *,
+        sale_id: str,
+        status: str,
+        started_at: float,
+        completed_at: float,
+        lines: tuple[BasketLine, ...],
+        catalog_version: str,
+        model_version: str,
+        extra: dict[str, Any],
+        hard_case: bool = False,
+        note: str = "",
+        payment_row: tuple | None = None,
+    ) -> Future[None]:
+        """One sale (paid or abandoned): its row, lines, payment if any, outbox row and
+        the checkout state after it, in one transaction. The outbox payload is the
+        record headquarters receives."""
         now = self._clock()
         total = sum(ln.total for ln in lines if ln.active)
+        row = (
+            sale_id,
+            checkout.device_id,
+            checkout.sale_seq,  # the session's number: a new one starts at the next event
+            status,
+            started_at,
+            completed_at,
+            total,
+            self.currency,
+            catalog_version,
+            model_version,
+            int(hard_case),
+            note,
+        )
         payload = {
             "kind": "sale",
             "id": sale_id,
             "device_id": checkout.device_id,
-            "status": "abandoned",
+            "status": status,
             "started_at": started_at,
-            "completed_at": now,
+            "completed_at": completed_at,
             "total": total,
             "currency": self.currency,
             "catalog_version": catalog_version,
             "model_version": model_version,
-            "note": why,
             "lines": [line_to_dict(x) for x in lines],
+            **extra,
         }
         state = json.dumps(checkout_to_dict(checkout))
-        seq = int(sale_id.rsplit("-", 1)[-1]) if sale_id.rsplit("-", 1)[-1].isdigit() else 0
-        rows = _line_rows(sale_id, lines)
+        line_rows = _line_rows(sale_id, lines)
 
         def job(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO sales (id, device_id, seq, status, started_at, completed_at, total,"
-                " currency, catalog_version, model_version, note)"
-                " VALUES (?, ?, ?, 'abandoned', ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sale_id,
-                    checkout.device_id,
-                    seq,
-                    started_at,
-                    now,
-                    total,
-                    self.currency,
-                    catalog_version,
-                    model_version,
-                    why,
-                ),
+                " currency, catalog_version, model_version, hard_case, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
             )
             conn.executemany(
-                "INSERT INTO sale_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                "INSERT INTO sale_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                line_rows,
             )
+            if payment_row is not None:
+                conn.execute("INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?)", payment_row)
             _outbox(conn, "sale", sale_id, payload, now)
             _save_state(conn, state, now)
 
@@ -411,9 +413,7 @@ class SalesStore:
 
     def outbox_backlog(self) -> int:
         """Rows still to send (refused ones wait for staff, not for the network)."""
-        return self.query(
-            "SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND refused_at IS NULL"
-        )[0]["n"]
+        return outbox_backlog(self._reader())[0]
 
     def check(self, full: bool = True) -> None:
         check_health(self._reader(), self.path, full=full)

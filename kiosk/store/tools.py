@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kiosk.store.database import StoreError, check_health, connect
+from kiosk.store.database import StoreError, check_health, connect, outbox_backlog
 from kiosk.store.migrations import LATEST
 
 
@@ -27,10 +27,7 @@ def check_database(path: Path) -> int:
             for t in ("sales", "sale_lines", "payments", "hard_cases", "outbox", "audit_log")
             if db[t].exists()
         }
-        backlog, refused = conn.execute(
-            "SELECT COUNT(*) - COALESCE(SUM(refused_at IS NOT NULL), 0),"
-            " COALESCE(SUM(refused_at IS NOT NULL), 0) FROM outbox WHERE sent_at IS NULL"
-        ).fetchone()
+        backlog, refused = outbox_backlog(conn)
     except StoreError as err:
         print(f"FAIL: {err}", file=sys.stderr)
         return 1

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.store.database import outbox_backlog
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
@@ -127,11 +129,8 @@ class Outbox:
         return [(k, r, e or "") for k, r, e in rows]
 
     def backlog(self) -> Backlog:
-        total, refused = self._conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(refused_at IS NOT NULL), 0) FROM outbox"
-            " WHERE sent_at IS NULL"
-        ).fetchone()
-        return Backlog(pending=total - refused, refused=refused)
+        pending, refused = outbox_backlog(self._conn)
+        return Backlog(pending=pending, refused=refused)
 
     # ---- catalog versions (the store's table; same SQL as SalesStore.add_catalog_version) ----
 
