@@ -479,7 +479,7 @@ class KioskApp:
             )
             return oracle
         self.detector_note = f"{release.ref} (checkout accuracy {cacc})"
-        return open_detector(vc, known_skus=self.catalog.skus)
+        return open_detector(vc, release=release)
 
     # ---- device callbacks (device threads) ----
 

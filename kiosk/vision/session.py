@@ -219,14 +219,20 @@ __all__ = [
 ]
 
 
-def open_detector(config: VisionConfig, known_skus: Sequence[str] | None = None) -> Detector:
+def open_detector(
+    config: VisionConfig,
+    known_skus: Sequence[str] | None = None,
+    release: ModelRelease | None = None,
+) -> Detector:
     """The detector the config names, verified against the repository and (when given)
     the catalog's SKUs, loaded on the preferred provider and warmed up. Raises
-    `ModelError` with the reason when the model must not serve."""
+    `ModelError` with the reason when the model must not serve. A `release` the
+    caller already loaded (and so verified) is used as it is."""
     from kiosk.models.repository import DEFAULT_ROOT, ModelRepository
 
-    repo = ModelRepository(config.repository or DEFAULT_ROOT)
-    release = repo.load(config.model, config.version, known_skus)
+    if release is None:
+        repo = ModelRepository(config.repository or DEFAULT_ROOT)
+        release = repo.load(config.model, config.version, known_skus)
     detector = Detector(
         release,
         providers=config.providers,
