@@ -75,6 +75,22 @@ class Latency(_Strict):
     machine: str = Field("", description="where it was measured")
 
 
+class ClassifierProfile(_Strict):
+    """An optional second stage: one crop per detected box, cut from the full camera
+    frame, classified again (`kiosk.vision.refine`). Same labels as the detector."""
+
+    file: str = Field("classifier.onnx", description="classifier file inside the version")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(gt=0)
+    crop_size: int = Field(128, gt=8, le=1024, description="square crop side in pixels")
+    crop_pad: float = Field(0.08, ge=0, le=1, description="context around the box, share")
+    crops_input: str = Field("crops", description="[N, 3, S, S] RGB 0..1")
+    sizes_input: str = Field("sizes", description="[N, 2] box long/short side / frame width × 10")
+    output: str = Field("probs", description="[N, classes] softmax probabilities")
+    training: TrainingRecord = TrainingRecord()
+    metrics: dict[str, object] = Field(default_factory=dict)
+
+
 class ModelProfile(_Strict):
     schema_: Literal["kiosk.model-profile/1"] = Field(PROFILE_SCHEMA, alias="schema")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
@@ -95,6 +111,9 @@ class ModelProfile(_Strict):
     latency: dict[str, Latency] = Field(
         default_factory=dict, description="execution provider → measured latency"
     )
+    classifier: ClassifierProfile | None = Field(
+        None, description="second-stage crop classifier; absent for a plain YOLO export"
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -106,6 +125,8 @@ class ModelProfile(_Strict):
             raise ValueError(f"labels repeat: {', '.join(dups)}")
         if any(not lab.strip() for lab in self.labels):
             raise ValueError("labels must not be empty strings")
+        if self.classifier is not None and self.classifier.file == self.file:
+            raise ValueError("classifier.file must differ from the detector's file")
         return self
 
     @property

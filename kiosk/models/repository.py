@@ -40,6 +40,11 @@ class ModelRelease:
         return self.directory / self.profile.file
 
     @property
+    def classifier_path(self) -> Path | None:
+        c = self.profile.classifier
+        return None if c is None else self.directory / c.file
+
+    @property
     def ref(self) -> str:
         return f"{self.profile.name}/{self.profile.version}"
 
@@ -73,6 +78,25 @@ def read_profile(path: Path) -> ModelProfile:
         return ModelProfile.model_validate(doc)
     except ValidationError as err:
         raise ModelError(f"{path}: {_validation_message(err)}") from None
+
+
+def _verify_file(path: Path, size_bytes: int, sha256: str, where: str) -> None:
+    """A file the profile names must be exactly the file it describes."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise ModelError(f"{where}: cannot read {path.name}: {err.strerror}") from None
+    if size != size_bytes:
+        raise ModelError(
+            f"{where}: {path.name} is {size} bytes, the profile says "
+            f"{size_bytes}: the file is truncated or replaced"
+        )
+    digest = sha256_file(path)
+    if digest != sha256:
+        raise ModelError(
+            f"{where}: {path.name} sha256 {digest[:12]}… does not match the "
+            f"profile's {sha256[:12]}…: the file is corrupt or replaced"
+        )
 
 
 class ModelRepository:
@@ -115,22 +139,10 @@ class ModelRepository:
                 f"{where}: profile says it is {profile.name}/{profile.version}; "
                 "a version directory must hold its own profile"
             )
-        model_path = directory / profile.file
-        try:
-            size = model_path.stat().st_size
-        except OSError as err:
-            raise ModelError(f"{where}: cannot read {model_path.name}: {err.strerror}") from None
-        if size != profile.size_bytes:
-            raise ModelError(
-                f"{where}: {model_path.name} is {size} bytes, the profile says "
-                f"{profile.size_bytes}: the file is truncated or replaced"
-            )
-        digest = sha256_file(model_path)
-        if digest != profile.sha256:
-            raise ModelError(
-                f"{where}: {model_path.name} sha256 {digest[:12]}… does not match the "
-                f"profile's {profile.sha256[:12]}…: the file is corrupt or replaced"
-            )
+        _verify_file(directory / profile.file, profile.size_bytes, profile.sha256, where)
+        if profile.classifier is not None:
+            c = profile.classifier
+            _verify_file(directory / c.file, c.size_bytes, c.sha256, where)
         if known_skus is not None:
             unknown = sorted(set(profile.labels) - set(known_skus))
             if unknown:
@@ -140,19 +152,29 @@ class ModelRepository:
                 )
         return ModelRelease(profile=profile, directory=directory)
 
-    def publish(self, model_file: Path, profile: ModelProfile) -> ModelRelease:
-        """Add a new version. The profile's sha256 and size must describe `model_file`;
-        an existing version is never overwritten (versions are immutable)."""
+    def publish(
+        self, model_file: Path, profile: ModelProfile, classifier_file: Path | None = None
+    ) -> ModelRelease:
+        """Add a new version. The profile's sha256 and size must describe `model_file`
+        (and `classifier_file`, when the profile has a classifier); an existing version
+        is never overwritten (versions are immutable)."""
+        if (classifier_file is None) != (profile.classifier is None):
+            raise ModelError("a classifier file goes with a profile classifier section, and only")
         directory = self.root / profile.name / str(profile.version)
         if directory.exists():
             raise ModelError(f"{profile.name}/{profile.version} exists; versions are immutable")
         if sha256_file(model_file) != profile.sha256:
             raise ModelError(f"{model_file}: sha256 does not match the profile being published")
+        c = profile.classifier
+        if classifier_file and c and sha256_file(classifier_file) != c.sha256:
+            raise ModelError(f"{classifier_file}: sha256 does not match the published profile")
         staging = directory.with_name(f".{profile.version}.staging")
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         shutil.copyfile(model_file, staging / profile.file)
+        if classifier_file is not None and profile.classifier is not None:
+            shutil.copyfile(classifier_file, staging / profile.classifier.file)
         (staging / PROFILE_FILE).write_text(
             json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
             + "\n",

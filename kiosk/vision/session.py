@@ -21,6 +21,7 @@ from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
 from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
+from kiosk.vision.refine import Refiner, apply_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,9 @@ class Detector:
                 f"{where}: onnxruntime cannot load {release.model_path.name}: {err}"
             ) from None
         check_signature(self.session, profile, where)
+        self.refiner: Refiner | None = None
+        if profile.classifier is not None:
+            self.refiner = Refiner(release, self.requested_providers, options, session_factory)
         loaded = list(self.session.get_providers())
         self.provider = loaded[0] if loaded else "unknown"
         self.fell_back = self.provider != self.requested_providers[0]
@@ -189,9 +193,18 @@ class Detector:
         check_output(raw, len(self.labels))
         dets = decode(raw, self.params)
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
+        run_s = t2 - t1
+        if self.refiner is not None and len(dets):
+            crops, sizes = self.refiner.crops(image, dets.boxes)
+            t_c = time.perf_counter()
+            probs = self.refiner.run(crops, sizes)
+            run_s += time.perf_counter() - t_c
+            dets = apply_probabilities(
+                dets, probs, self.params.topk, self.params.candidate_min_score
+            )
         items = self.seen_items(dets)
         t3 = time.perf_counter()
-        return FrameResult(dets, items, geo, canvas, t1 - t0, t2 - t1, t3 - t2)
+        return FrameResult(dets, items, geo, canvas, t1 - t0, run_s, t3 - t1 - run_s)
 
     def seen_items(self, dets: Detections) -> tuple[SeenItem, ...]:
         labels = self.labels

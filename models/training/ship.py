@@ -1,9 +1,11 @@
 """Publish an exported model into the on-device repository as a new immutable version.
 
     python -m models.training.ship --run var/train/run1 --version 1 \\
+        [--classifier var/train/crops-1] \\
         [--eval eval.json] [--bench bench.json] [--onnx var/train/run1/model.onnx]
 
-Writes `models/repository/<name>/<version>/{model.onnx, profile.json}`. The profile
+Writes `models/repository/<name>/<version>/{model.onnx, profile.json}` (and
+`classifier.onnx`, the second stage trained by `models.training.train_crops`). The profile
 carries everything the kiosk needs to run the model right (input size, colour order,
 normalisation, letterbox, output layout, labels → SKUs, thresholds, checksum) and
 what it is worth (training record, the metrics it reached, measured latency).
@@ -86,6 +88,33 @@ def build_profile(
     return ModelProfile.model_validate(doc)
 
 
+METRIC_KEYS = ("val_acc", "val_crops", "train_crops", "confused")
+
+
+def classifier_section(run: Path) -> dict:
+    """The profile's `classifier` section for a `train_crops` run directory."""
+    from kiosk.vision.crops import CROP_PAD
+    from models.training.crop_net import CROP_SIZE
+
+    data = (run / "classifier.onnx").read_bytes()
+    result = json.loads((run / "result.json").read_text())
+    return {
+        "file": "classifier.onnx",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data),
+        "crop_size": CROP_SIZE,
+        "crop_pad": CROP_PAD,
+        "training": {
+            "recipe": "cropnet-1",
+            "command": result.get("command", ""),
+            "seed": result.get("seed"),
+            "epochs": result.get("epochs"),
+            "wall_time_s": result.get("wall_time_s"),
+        },
+        "metrics": {k: result[k] for k in METRIC_KEYS if k in result},
+    }
+
+
 def dataset_record(path: Path) -> dict:
     desc_path = path / "dataset.json"
     if not desc_path.exists():
@@ -108,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, required=True, help="training run directory")
     ap.add_argument("--onnx", type=Path, help="model file (default RUN/model.onnx)")
+    ap.add_argument("--classifier", type=Path, help="train_crops run directory (second stage)")
     ap.add_argument("--name", default=DEFAULT_NAME)
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
@@ -152,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         onnx_path, summary, args.name, args.version, args.precision, metrics, latency,
         args.score_threshold, data, command,
     )  # fmt: skip
+    if args.classifier:
+        doc = profile.model_dump(mode="json", by_alias=True)
+        doc["classifier"] = classifier_section(args.classifier)
+        doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
+        profile = ModelProfile.model_validate(doc)
     repo = ModelRepository(args.repository)
     if args.update_metrics:
         target = args.repository / args.name / str(args.version)
@@ -163,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"updated metrics of {args.name}/{args.version}")
         return 0
-    release = repo.publish(onnx_path, profile)
+    classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
+    release = repo.publish(onnx_path, profile, classifier_file)
     shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
     log = args.run / "log.txt"
     if log.exists():  # the log summary: the run's milestones, not every batch

@@ -81,12 +81,64 @@ def profile_for(
     return ModelProfile.model_validate(doc)
 
 
-def write_release(root: Path, data: bytes, profile: ModelProfile) -> Path:
+def write_release(
+    root: Path, data: bytes, profile: ModelProfile, classifier: bytes | None = None
+) -> Path:
     """Write a version directory by hand (tests also corrupt it afterwards)."""
     import json
 
     d = root / profile.name / str(profile.version)
     d.mkdir(parents=True)
     (d / "model.onnx").write_bytes(data)
+    if classifier is not None:
+        (d / "classifier.onnx").write_bytes(classifier)
     (d / "profile.json").write_text(json.dumps(profile.model_dump(mode="json", by_alias=True)))
     return d
+
+
+def colour_classifier(
+    weights: np.ndarray, crop_size: int = 32, size_weights: np.ndarray | None = None,
+    opset: int = 17,
+) -> bytes:  # fmt: skip
+    """A real (tiny) second-stage classifier: softmax(mean RGB of the crop @ weights
+    + sizes @ size_weights). `weights` (3, C) decides which colour is which class, so
+    a test paints items and knows what the classifier must say."""
+    weights = np.asarray(weights, np.float32)
+    c = weights.shape[1]
+    size_w = np.zeros((2, c), np.float32) if size_weights is None else size_weights
+    nodes = [
+        helper.make_node("ReduceMean", ["crops"], ["rgb"], axes=[2, 3], keepdims=0),
+        helper.make_node("MatMul", ["rgb", "w"], ["a"]),
+        helper.make_node("MatMul", ["sizes", "v"], ["b"]),
+        helper.make_node("Add", ["a", "b"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probs"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "colour_classifier",
+        [
+            helper.make_tensor_value_info(
+                "crops", TensorProto.FLOAT, ["n", 3, crop_size, crop_size]
+            ),
+            helper.make_tensor_value_info("sizes", TensorProto.FLOAT, ["n", 2]),
+        ],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["n", c])],
+        initializer=[
+            numpy_helper.from_array(weights, "w"),
+            numpy_helper.from_array(np.asarray(size_w, np.float32), "v"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def classifier_section(data: bytes, crop_size: int = 32, **extra: object) -> dict:
+    return {
+        "file": "classifier.onnx",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size_bytes": len(data),
+        "crop_size": crop_size,
+        **extra,
+    }

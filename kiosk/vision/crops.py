@@ -1,0 +1,74 @@
+"""Item crops for the second-stage classifier: one square patch per detected box,
+cut from the full-resolution camera frame.
+
+Why a second stage: the detector sees the whole tray at 448x256, about a third of
+the camera's resolution. That finds items well, but flavour variants differ in a
+word on the pack (crisps "原味" against "番茄味") and can sizes only in size. The
+classifier looks at each item again at the camera's own resolution, and is told the
+box size in frame-relative units, because the camera is mounted at a fixed height
+and a 500 ml can is simply bigger in the picture than a 330 ml one.
+
+Pure numpy/OpenCV; the training recipe cuts its crops with these same functions,
+so what the classifier learned is what it is shown.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CROP_PAD = 0.08  # context around the box: the pack's edge shape tells too
+FILL = 114
+
+
+def crop_windows(boxes: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
+    """(n, 4) x1, y1, x2, y2 boxes → (n, 4) square windows centred on each box, side
+    = longer box side × (1 + 2·pad)."""
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    cx = (boxes[:, 0] + boxes[:, 2]) * 0.5
+    cy = (boxes[:, 1] + boxes[:, 3]) * 0.5
+    side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * (1 + 2 * pad)
+    side = np.maximum(side, 4.0)
+    half = side * 0.5
+    return np.stack([cx - half, cy - half, cx + half, cy + half], 1)
+
+
+def size_features(boxes: np.ndarray, frame_width: int) -> np.ndarray:
+    """(n, 2) float32: the box's longer and shorter side over the frame width, ×10 so
+    the numbers sit near 1. Sorted, because an item lies at any angle."""
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    long, short = np.maximum(w, h), np.minimum(w, h)
+    return (np.stack([long, short], 1) * (10.0 / float(frame_width))).astype(np.float32)
+
+
+def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP_PAD) -> np.ndarray:
+    """BGR frame + (n, 4) boxes in frame pixels → (n, size, size, 3) uint8 BGR patches.
+    The part of a window outside the frame stays grey (the letterbox grey). Area
+    resampling, because most windows shrink and a shrunken word must stay legible."""
+    fh, fw = image.shape[:2]
+    windows = crop_windows(boxes, pad)
+    out = np.full((len(windows), size, size, 3), FILL, np.uint8)
+    for i, (x1, y1, x2, y2) in enumerate(windows.tolist()):
+        s = size / (x2 - x1)
+        ix1, iy1 = max(0, int(np.floor(x1))), max(0, int(np.floor(y1)))
+        ix2, iy2 = min(fw, int(np.ceil(x2))), min(fh, int(np.ceil(y2)))
+        if ix2 <= ix1 or iy2 <= iy1:
+            continue  # a window wholly outside the frame: an all-grey patch
+        dx1, dy1 = round((ix1 - x1) * s), round((iy1 - y1) * s)
+        dx2, dy2 = min(size, round((ix2 - x1) * s)), min(size, round((iy2 - y1) * s))
+        dx1, dy1 = min(max(dx1, 0), dx2 - 1), min(max(dy1, 0), dy2 - 1)
+        if dx2 <= dx1 or dy2 <= dy1:
+            continue
+        region = image[iy1:iy2, ix1:ix2]
+        interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+        out[i, dy1:dy2, dx1:dx2] = cv2.resize(region, (dx2 - dx1, dy2 - dy1), interpolation=interp)
+    return out
+
+
+def crops_to_tensor(crops: np.ndarray) -> np.ndarray:
+    """(n, s, s, 3) uint8 BGR → (n, 3, s, s) float32 RGB in 0..1, the classifier's input."""
+    x = crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32)
+    x *= 1.0 / 255.0
+    return np.ascontiguousarray(x)

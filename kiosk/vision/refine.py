@@ -1,0 +1,118 @@
+"""The second stage: each detected box classified again from a full-resolution crop.
+
+The detector decides *where* the items are and how sure it is that an item is there
+(`Detections.scores` stays the detector's); the classifier, when the release has one,
+decides *which* SKU each box is (`class_ids` and the top-k candidates become its
+probabilities). Two boxes on one item that the detector called by two look-alike
+names can become the same SKU here, so such duplicates are merged afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import onnxruntime as ort
+
+from kiosk.models.profile import ClassifierProfile
+from kiosk.models.repository import ModelError, ModelRelease
+from kiosk.vision.crops import crops_to_tensor, cut_crops, size_features
+from kiosk.vision.postprocess import Detections, box_iou, greedy_suppress
+
+# Two boxes of the same (refined) SKU overlapping this much are one item. Touching
+# items of one SKU side by side overlap far less than this.
+DUPLICATE_IOU = 0.6
+
+
+def check_classifier_signature(
+    session: ort.InferenceSession, c: ClassifierProfile, num_classes: int, where: str
+) -> None:
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name: o for o in session.get_outputs()}
+    for name, tail in ((c.crops_input, [3, c.crop_size, c.crop_size]), (c.sizes_input, [2])):
+        arg = inputs.get(name)
+        if arg is None:
+            raise ModelError(f"{where}: classifier has no input {name!r} (has {sorted(inputs)})")
+        if arg.type != "tensor(float)" or list(arg.shape[1:]) != tail:
+            raise ModelError(
+                f"{where}: classifier input {name!r} is {arg.type} {arg.shape}, "
+                f"the profile says float [N, {', '.join(map(str, tail))}]"
+            )
+    if len(inputs) != 2:
+        raise ModelError(f"{where}: classifier has inputs {sorted(inputs)}, expected two")
+    out = outputs.get(c.output)
+    if out is None:
+        raise ModelError(f"{where}: classifier has no output {c.output!r} (has {sorted(outputs)})")
+    if list(out.shape[1:]) != [num_classes]:
+        raise ModelError(
+            f"{where}: classifier output {c.output!r} has shape {out.shape}, "
+            f"the profile's labels say [N, {num_classes}]"
+        )
+
+
+class Refiner:
+    """A loaded, verified crop classifier."""
+
+    def __init__(
+        self,
+        release: ModelRelease,
+        providers: Sequence[str],
+        options: ort.SessionOptions,
+        session_factory=ort.InferenceSession,
+    ):
+        c = release.profile.classifier
+        path = release.classifier_path
+        if c is None or path is None:
+            raise ModelError(f"{release.ref}: the profile has no classifier")
+        self.profile = c
+        try:
+            self.session = session_factory(str(path), sess_options=options, providers=providers)
+        except Exception as err:  # onnxruntime raises its own exception zoo
+            raise ModelError(f"{release.ref}: onnxruntime cannot load {path.name}: {err}") from None
+        check_classifier_signature(self.session, c, release.profile.num_classes, release.ref)
+        # Warm up with a tray-sized batch: the first runs allocate and pick kernels.
+        blank = np.full((8, 3, c.crop_size, c.crop_size), 114 / 255, np.float32)
+        for _ in range(2):
+            self.run(blank, np.ones((8, 2), np.float32))
+
+    def crops(self, image: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The classifier's two inputs for these boxes of this frame."""
+        c = self.profile
+        patches = cut_crops(image, boxes, c.crop_size, c.crop_pad)
+        return crops_to_tensor(patches), size_features(boxes, image.shape[1])
+
+    def run(self, crops: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """The bare classifier `session.run()`: (n, classes) probabilities."""
+        c = self.profile
+        return self.session.run([c.output], {c.crops_input: crops, c.sizes_input: sizes})[0]
+
+
+def apply_probabilities(
+    dets: Detections, probs: np.ndarray, topk: int, min_score: float = 0.01
+) -> Detections:
+    """Detections whose classes and candidates are the classifier's, duplicates merged.
+    Pure: the refinement rule, testable without a model."""
+    n = len(dets)
+    if n == 0:
+        return dets
+    probs = np.asarray(probs, np.float32)
+    if probs.shape[0] != n:
+        raise ValueError(f"{probs.shape[0]} probability rows for {n} boxes")
+    k = min(topk, probs.shape[1])
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    top_scores = np.take_along_axis(probs, order, 1)
+    class_ids = order[:, 0].astype(np.int64)
+    # Highest detector score first: the box that survives a merge is the surer one.
+    rank = np.argsort(-dets.scores, kind="stable")
+    boxes = dets.boxes[rank]
+    same = class_ids[rank][:, None] == class_ids[rank][None, :]
+    keep = greedy_suppress(box_iou(boxes, boxes), same, DUPLICATE_IOU)
+    idx = rank[keep]
+    pad = topk - k
+    ids = np.pad(order[idx], ((0, 0), (0, pad)), constant_values=-1)
+    scores = np.pad(top_scores[idx], ((0, 0), (0, pad)))
+    low = scores < min_score
+    low[:, 0] = False  # the winning class always stays, as in `decode`
+    ids = np.where(low, -1, ids).astype(np.int64)
+    scores = np.where(low, 0.0, scores).astype(np.float32)
+    return Detections(dets.boxes[idx], dets.scores[idx], class_ids[idx], ids, scores)

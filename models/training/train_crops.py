@@ -1,0 +1,258 @@
+"""Train the second-stage item classifier (CropNet) on crops cut from scene sets.
+
+    python -m models.training.train_crops \
+        --train var/scenes/train-s1 var/scenes/train-s1b --val var/scenes/val-s1 \
+        --out var/train/crops-1 --epochs 8 --seed 1 --threads 1
+
+Crops are cut with the kiosk's own `kiosk.vision.crops` from each labelled (visible)
+item's box, `--copies` times per item with the box jittered (shifted and scaled by a
+few per cent, as a detector's boxes are), so the classifier learns from the boxes it
+will really get rather than from perfect ones. Validation crops are unjittered.
+Training adds quarter turns (a camera above the tray sees items at any angle, never
+mirrored: mirrored text does not occur) and light and noise changes.
+
+Writes into --out: `log.txt`, `best.pt` (best validation accuracy), `classifier.onnx`
+(opset 17, inputs `crops` [N,3,128,128] RGB 0..1 and `sizes` [N,2], output `probs`
+[N,classes]) and `result.json` (accuracy, the most confused pairs, the command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from kiosk.vision.crops import cut_crops, size_features
+from kiosk.vision.scenes import load_scenes
+from models.training.crop_net import CROP_SIZE, CropNet, CropNetExport
+from models.training.net import fuse_batchnorm
+
+OPSET = 17
+
+
+def jitter_boxes(boxes: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Shift each edge by up to `amount` of the box's size: detector-like box noise."""
+    w = (boxes[:, 2] - boxes[:, 0])[:, None]
+    h = (boxes[:, 3] - boxes[:, 1])[:, None]
+    d = rng.uniform(-amount, amount, (len(boxes), 4)).astype(np.float32)
+    return boxes + d * np.concatenate([w, h, w, h], 1)
+
+
+def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
+    """Every labelled item of a scene set as `copies` crops (+ size features, class)."""
+    labels, scenes = load_scenes(root)
+    rng = np.random.default_rng(seed)
+    crops, sizes, classes = [], [], []
+    t0 = time.time()
+    for n, scene in enumerate(scenes):
+        image = scene.read_image()
+        h, w = image.shape[:2]
+        boxes = scene.boxes_xyxy(w, h).astype(np.float32)
+        if not len(boxes):
+            continue
+        for _ in range(copies):
+            b = jitter_boxes(boxes, rng, jitter) if jitter else boxes
+            crops.append(cut_crops(image, b, CROP_SIZE))
+            sizes.append(size_features(b, w))
+            classes.append(scene.class_ids)
+        if (n + 1) % 1000 == 0:
+            log(f"  {root.name}: {n + 1}/{len(scenes)} scenes cut ({time.time() - t0:.0f}s)")
+    return {
+        "crops": np.concatenate(crops),
+        "sizes": np.concatenate(sizes),
+        "classes": np.concatenate(classes).astype(np.int64),
+        "labels": np.asarray(labels),
+    }
+
+
+def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
+    cache = root / f".crops_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
+    if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
+        data = dict(np.load(cache))
+        log(f"loaded {len(data['classes'])} crops from {cache}")
+        return data
+    data = cut_set(root, copies, jitter, seed, log)
+    tmp = cache.with_name(cache.name + ".tmp.npz")
+    np.savez(tmp, **data)
+    os.replace(tmp, cache)
+    log(f"cut {len(data['classes'])} crops from {root}")
+    return data
+
+
+def to_tensor(crops: np.ndarray) -> torch.Tensor:
+    """uint8 BGR (n, s, s, 3) → float RGB (n, 3, s, s) 0..1, as `crops_to_tensor`."""
+    x = torch.from_numpy(np.ascontiguousarray(crops[..., ::-1]))
+    return x.permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Quarter turns, brightness/contrast/colour gain, sensor noise."""
+    k = int(rng.integers(4))
+    if k:
+        x = torch.rot90(x, k, dims=(2, 3))
+    n = x.shape[0]
+    gain = torch.from_numpy(rng.uniform(0.75, 1.25, (n, 1, 1, 1)).astype(np.float32))
+    tint = torch.from_numpy(rng.uniform(0.93, 1.07, (n, 3, 1, 1)).astype(np.float32))
+    bias = torch.from_numpy(rng.uniform(-0.08, 0.08, (n, 1, 1, 1)).astype(np.float32))
+    x = x * gain * tint + bias
+    noise = torch.from_numpy(rng.uniform(0, 0.04, (n, 1, 1, 1)).astype(np.float32))
+    x = x + torch.randn_like(x) * noise
+    return x.clamp_(0, 1)
+
+
+@torch.no_grad()
+def predict(net: CropNet, crops: np.ndarray, sizes: np.ndarray, batch: int = 256) -> np.ndarray:
+    net.eval()
+    out = []
+    for i in range(0, len(crops), batch):
+        logits = net(to_tensor(crops[i : i + batch]), torch.from_numpy(sizes[i : i + batch]))
+        out.append(torch.softmax(logits, 1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def export_onnx(net: CropNet, path: Path) -> bytes:
+    import copy
+
+    model = CropNetExport(fuse_batchnorm(copy.deepcopy(net).eval())).eval()
+    s = net.crop_size
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (torch.zeros(2, 3, s, s), torch.zeros(2, 2)),
+            buf,
+            input_names=["crops", "sizes"],
+            output_names=["probs"],
+            dynamic_axes={"crops": {0: "n"}, "sizes": {0: "n"}, "probs": {0: "n"}},
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    data = buf.getvalue()
+    path.write_bytes(data)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", type=Path, nargs="+", required=True)
+    ap.add_argument("--val", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.02)
+    ap.add_argument("--copies", type=int, default=2, help="jittered crops per training item")
+    ap.add_argument("--jitter", type=float, default=0.06, help="box edge jitter, share of size")
+    ap.add_argument("--width", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    logf = (args.out / "log.txt").open("a")
+
+    def log(msg: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {msg}"
+        print(line, flush=True)
+        logf.write(line + "\n")
+        logf.flush()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    log("command: python -m models.training.train_crops " + " ".join(sys.argv[1:]))
+    parts = [cached_set(r, args.copies, args.jitter, args.seed, log) for r in args.train]
+    labels = [str(v) for v in parts[0]["labels"]]
+    if any([str(v) for v in p["labels"]] != labels for p in parts):
+        raise SystemExit("training sets have different classes.txt")
+    crops = np.concatenate([p["crops"] for p in parts])
+    sizes = np.concatenate([p["sizes"] for p in parts])
+    classes = np.concatenate([p["classes"] for p in parts])
+    val = cached_set(args.val, 1, 0.0, args.seed, log)
+    log(f"{len(classes)} training crops, {len(val['classes'])} validation crops, "
+        f"{len(labels)} classes")  # fmt: skip
+
+    net = CropNet(len(labels), width=args.width)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    per_epoch = len(classes) // args.batch
+    total = per_epoch * args.epochs
+    warmup = per_epoch // 4
+    best = -1.0
+    started = time.time()
+    for epoch in range(args.epochs):
+        order = np.random.default_rng([args.seed, epoch]).permutation(len(classes))
+        net.train()
+        t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
+        for b in range(per_epoch):
+            step = epoch * per_epoch + b
+            t = max(0.0, (step - warmup) / (total - warmup))
+            lr = args.lr * ((step + 1) / warmup if step < warmup else
+                            0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))  # fmt: skip
+            for g in opt.param_groups:
+                g["lr"] = lr
+            idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
+            rng = np.random.default_rng([args.seed, epoch, b])
+            x = augment(to_tensor(crops[idx]), rng)
+            s = torch.from_numpy(sizes[idx])
+            y = torch.from_numpy(classes[idx])
+            logits = net(x, s)
+            loss = F.cross_entropy(logits, y, label_smoothing=0.05)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            seen += len(idx)
+            loss_sum += float(loss) * len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+            if (b + 1) % 100 == 0:
+                rate = seen / (time.time() - t0)
+                log(f"epoch {epoch} batch {b + 1}/{per_epoch} loss {loss_sum / seen:.4f} "
+                    f"acc {correct / seen:.4f} lr {lr:.2e} {rate:.0f} crops/s")  # fmt: skip
+        probs = predict(net, val["crops"], val["sizes"])
+        acc = float((probs.argmax(1) == val["classes"]).mean())
+        log(f"epoch {epoch} done in {time.time() - t0:.0f}s: train loss {loss_sum / seen:.4f}, "
+            f"val acc {acc:.4f}")  # fmt: skip
+        if acc > best:
+            best = acc
+            torch.save(
+                {"model": net.state_dict(), "labels": labels, "width": args.width,
+                 "crop_size": CROP_SIZE, "epoch": epoch, "val_acc": acc, "args": vars(args)},
+                args.out / "best.pt",
+            )  # fmt: skip
+
+    ckpt = torch.load(args.out / "best.pt", map_location="cpu", weights_only=False)
+    net.load_state_dict(ckpt["model"])
+    export_onnx(net, args.out / "classifier.onnx")
+    probs = predict(net, val["crops"], val["sizes"])
+    pred = probs.argmax(1)
+    pairs = zip(val["classes"].tolist(), pred.tolist(), strict=True)
+    confused = Counter((labels[t], labels[p]) for t, p in pairs if t != p)
+    result = {
+        "val_acc": round(float((pred == val["classes"]).mean()), 5),
+        "best_epoch": ckpt["epoch"],
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "train_crops": len(classes),
+        "val_crops": len(val["classes"]),
+        "confused": [[t, p, n] for (t, p), n in confused.most_common(12)],
+        "wall_time_s": round(time.time() - started),
+        "command": "python -m models.training.train_crops " + " ".join(sys.argv[1:]),
+    }
+    (args.out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    log(f"finished: val acc {result['val_acc']}, exported {args.out / 'classifier.onnx'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""The second stage: crops cut from the full frame, classified again, classes replaced."""
+
+import json
+
+import numpy as np
+import pytest
+
+from kiosk.models import ModelError, ModelRepository
+from kiosk.vision.crops import crop_windows, crops_to_tensor, cut_crops, size_features
+from kiosk.vision.postprocess import Detections
+from kiosk.vision.refine import apply_probabilities
+from kiosk.vision.session import Detector
+from tests.vision.tiny_models import (
+    classifier_section,
+    colour_classifier,
+    constant_detector,
+    profile_for,
+    write_release,
+    yolo_output,
+)
+
+LABELS = ["cola-classic-330", "cola-lemon-330", "chips-original-70"]
+# mean R, G, B (0..1) → logits: red says classic, green says lemon, blue says chips
+COLOUR_WEIGHTS = np.array([[12.0, 0, 0], [0, 12.0, 0], [0, 0, 12.0]], np.float32)
+
+
+def dets(boxes, scores, class_ids):
+    n = len(boxes)
+    ids = np.asarray(class_ids, np.int64)[:, None]
+    return Detections(
+        np.asarray(boxes, np.float32).reshape(n, 4),
+        np.asarray(scores, np.float32),
+        np.asarray(class_ids, np.int64),
+        np.concatenate([ids, -np.ones((n, 2), np.int64)], 1),
+        np.concatenate([np.asarray(scores, np.float32)[:, None], np.zeros((n, 2), np.float32)], 1),
+    )
+
+
+def test_crop_windows_are_squares_around_the_box_with_context():
+    (w,) = crop_windows(np.array([[100, 200, 300, 250]]), pad=0.1)
+    assert w.tolist() == pytest.approx([80, 105, 320, 345])  # side 200 × 1.2, centred
+
+
+def test_crop_shows_the_item_and_greys_what_lies_outside_the_frame():
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[300:400, 500:600] = (0, 0, 255)  # a red square (BGR)
+    inner, edge = cut_crops(frame, np.array([[500, 300, 600, 400], [1240, 0, 1280, 40]]), 64)
+    assert inner[32, 32].tolist() == [0, 0, 255]  # the item fills the centre
+    assert inner[0, 0].tolist() == [0, 0, 0]  # the context around it is the tray
+    # A box in the corner: half of its window lies outside the frame and stays grey.
+    assert edge[2, 2].tolist() == [114, 114, 114] and edge[40, 20].tolist() == [0, 0, 0]
+
+
+def test_crop_tensor_is_rgb_in_unit_range():
+    crops = np.zeros((1, 4, 4, 3), np.uint8)
+    crops[..., 2] = 255  # red in BGR
+    x = crops_to_tensor(crops)
+    assert x.shape == (1, 3, 4, 4) and x[0, 0].max() == 1.0 and x[0, 2].max() == 0.0
+
+
+def test_size_features_ignore_orientation_and_scale_with_the_frame():
+    lying = size_features(np.array([[0, 0, 256, 128]]), 1280)
+    standing = size_features(np.array([[0, 0, 128, 256]]), 1280)
+    assert lying.tolist() == standing.tolist() == [[2.0, 1.0]]
+    assert size_features(np.array([[0, 0, 512, 256]]), 2560).tolist() == [[2.0, 1.0]]
+
+
+def test_probabilities_replace_the_class_but_keep_the_detector_confidence():
+    d = dets([[0, 0, 10, 10], [50, 50, 60, 60]], [0.9, 0.6], [0, 0])
+    probs = np.array([[0.1, 0.85, 0.05], [0.7, 0.2, 0.1]], np.float32)
+    out = apply_probabilities(d, probs, topk=3)
+    assert out.class_ids.tolist() == [1, 0]
+    assert out.scores.tolist() == pytest.approx([0.9, 0.6])  # an item is there: unchanged
+    assert out.topk_ids.tolist() == [[1, 0, 2], [0, 1, 2]]
+    assert out.topk_scores[0].tolist() == pytest.approx([0.85, 0.1, 0.05])
+
+
+def test_two_boxes_that_become_the_same_sku_on_one_item_merge_into_the_surer():
+    # The detector saw one can as classic (0.5) and as lemon (0.8), boxes IoU ~0.67;
+    # the classifier says lemon for both: one can, kept with the stronger box.
+    d = dets([[0, 0, 100, 100], [0, 20, 100, 120]], [0.5, 0.8], [0, 1])
+    probs = np.array([[0.1, 0.9, 0.0], [0.05, 0.95, 0.0]], np.float32)
+    out = apply_probabilities(d, probs, topk=2)
+    assert len(out) == 1 and out.class_ids.tolist() == [1]
+    assert out.boxes[0].tolist() == [0, 20, 100, 120] and out.scores[0] == pytest.approx(0.8)
+
+
+def test_two_touching_items_of_one_sku_both_stay():
+    d = dets([[0, 0, 100, 100], [90, 0, 190, 100]], [0.9, 0.9], [0, 0])
+    out = apply_probabilities(d, np.array([[1.0, 0, 0], [1.0, 0, 0]], np.float32), topk=3)
+    assert len(out) == 2
+
+
+def test_negligible_candidates_are_padded_out():
+    d = dets([[0, 0, 10, 10]], [0.9], [0])
+    out = apply_probabilities(d, np.array([[0.995, 0.004, 0.001]], np.float32), topk=3)
+    assert out.topk_ids.tolist() == [[0, -1, -1]]
+
+
+def test_probability_rows_must_match_the_boxes():
+    with pytest.raises(ValueError, match="2 probability rows for 1 boxes"):
+        apply_probabilities(dets([[0, 0, 1, 1]], [0.9], [0]), np.zeros((2, 3)), topk=3)
+
+
+def two_stage_release(tmp_path, classifier=None, **section):
+    # Input 320x256 for a 1280x720 frame (scale 0.25, pad_y 38). Two boxes, both
+    # "cola-classic" to the detector: the classifier must tell them apart by colour.
+    out = yolo_output([(100, 100, 40, 40), (220, 160, 40, 40)], [[0.9, 0.2, 0.0]] * 2, anchors=8)
+    data = constant_detector(out, 320, 256)
+    clf = colour_classifier(COLOUR_WEIGHTS) if classifier is None else classifier
+    profile = profile_for(
+        data, LABELS, 320, 256, anchors=8, classifier=classifier_section(clf, **section)
+    )
+    write_release(tmp_path, data, profile, clf)
+    return tmp_path
+
+
+def painted_frame():
+    """A 1280x720 frame with a green item under box 0 and a blue item under box 1."""
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[168:328, 320:480] = (0, 255, 0)  # box 0: input (80..120, 80..120) → frame
+    frame[408:568, 800:960] = (255, 0, 0)  # box 1: input (200..240, 140..180) → frame
+    return frame
+
+
+def test_detector_with_a_second_stage_names_each_box_by_its_own_pixels(tmp_path):
+    release = ModelRepository(two_stage_release(tmp_path)).load("tiny", 1)
+    det = Detector(release, warmup_runs=1)
+    assert det.refiner is not None
+    res = det.detect(painted_frame())
+    by_x = sorted(res.items, key=lambda it: it.box[0])
+    assert [it.best.sku for it in by_x] == ["cola-lemon-330", "chips-original-70"]
+    assert all(it.best.score > 0.9 for it in by_x)  # the classifier's own certainty
+    assert res.detections.scores.tolist() == pytest.approx([0.9, 0.9])  # the detector's
+
+
+def test_a_corrupt_classifier_file_is_refused_by_name(tmp_path):
+    root = two_stage_release(tmp_path)
+    path = root / "tiny" / "1" / "classifier.onnx"
+    path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ModelError, match=r"classifier\.onnx sha256 .* corrupt or replaced"):
+        ModelRepository(root).load("tiny", 1)
+    path.unlink()
+    with pytest.raises(ModelError, match=r"cannot read classifier\.onnx"):
+        ModelRepository(root).load("tiny", 1)
+
+
+def test_a_classifier_whose_classes_disagree_with_the_labels_is_refused(tmp_path):
+    clf = colour_classifier(np.eye(3, 4, dtype=np.float32))  # four classes, three labels
+    release = ModelRepository(two_stage_release(tmp_path, clf)).load("tiny", 1)
+    with pytest.raises(ModelError, match=r"classifier output 'probs' .* labels say \[N, 3\]"):
+        Detector(release, warmup_runs=0)
+
+
+def test_a_classifier_of_another_crop_size_is_refused(tmp_path):
+    release = ModelRepository(two_stage_release(tmp_path, crop_size=64)).load("tiny", 1)
+    with pytest.raises(ModelError, match="classifier input 'crops'"):
+        Detector(release, warmup_runs=0)
+
+
+def test_the_profile_without_a_classifier_serves_the_detector_alone(tmp_path):
+    root = two_stage_release(tmp_path)
+    d = root / "tiny" / "1"
+    doc = json.loads((d / "profile.json").read_text())
+    doc["classifier"] = None
+    (d / "profile.json").write_text(json.dumps(doc))
+    det = Detector(ModelRepository(root).load("tiny", 1), warmup_runs=0)
+    assert det.refiner is None
+    assert {it.best.sku for it in det.detect(painted_frame()).items} == {"cola-classic-330"}
