@@ -145,6 +145,28 @@ def export_onnx(net: CropNet, path: Path) -> bytes:
     return data
 
 
+def load_onnx_weights(path: Path, num_classes: int, width: int = 32) -> CropNetExport:
+    """A torch `CropNetExport` carrying the weights of an exported classifier file
+    (the train/serve consistency test runs the shipped classifier through torch)."""
+    import copy
+
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for node in model.graph.node:  # initializers the exporter shared through Identity
+        if node.op_type == "Identity" and node.input[0] in weights:
+            weights[node.output[0]] = weights[node.input[0]]
+    deploy = CropNetExport(fuse_batchnorm(copy.deepcopy(CropNet(num_classes, width)).eval()))
+    state = deploy.state_dict()
+    missing = [k for k in state if k not in weights]
+    if missing:
+        raise ValueError(f"{path}: ONNX lacks weights for {missing[:5]} (not a CropNet export?)")
+    deploy.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in state})
+    return deploy.eval()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", type=Path, nargs="+", required=True)

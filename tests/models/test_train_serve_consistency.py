@@ -132,3 +132,87 @@ def test_fresh_export_agrees_with_its_torch_model(frames, tmp_path):
     top = float(np.percentile(train_raw[0][4:].max(0), 99))
     detector.params = DecodeParams(score_threshold=top, max_detections=30)
     compare(detector, net, images, min_boxes=10)
+
+
+# ---- the second stage: crops cut and classified in training and in the kiosk ----------
+
+PROB_TOL = 1e-4
+
+
+@pytest.fixture(scope="module")
+def crop_scenes():
+    """Rendered frames with the visible box of every item: what the classifier gets."""
+    from hardware.sim.art_library import ArtLibrary
+    from hardware.sim.catalog import load_sim_catalog
+    from hardware.sim.scenes import SceneMaker
+
+    catalog = load_sim_catalog()
+    maker = SceneMaker(catalog, ArtLibrary(catalog), (1280, 720))
+    out = []
+    for i in range(3):
+        render = maker.make(9, "test", i).render
+        boxes = [r.visible_box for r in render.items if r.visible_box and not r.hidden]
+        out.append((render.image, np.asarray(boxes, np.float32)))
+    return out, catalog.skus()
+
+
+def classify_training_side(torch_export, image, boxes):
+    """The recipe's path: its own tensor conversion, torch forward."""
+    from kiosk.vision.crops import cut_crops, size_features
+    from models.training.train_crops import to_tensor
+
+    crops = cut_crops(image, boxes, 128)
+    with torch.no_grad():
+        return torch_export(to_tensor(crops), torch.from_numpy(size_features(boxes, 1280))).numpy()
+
+
+def compare_classifier(refiner, torch_export, scenes):
+    compared = 0
+    for image, boxes in scenes:
+        kiosk = refiner.run(*refiner.crops(image, boxes))
+        train = classify_training_side(torch_export, image, boxes)
+        np.testing.assert_allclose(kiosk, train, atol=PROB_TOL)
+        np.testing.assert_array_equal(kiosk.argmax(1), train.argmax(1))
+        compared += len(boxes)
+    assert compared >= 10
+
+
+def test_shipped_classifier_gives_the_same_probabilities_in_torch_and_onnxruntime(crop_scenes):
+    from models.training.train_crops import load_onnx_weights as load_classifier
+
+    repo = ModelRepository(DEFAULT_ROOT)
+    scenes, _ = crop_scenes
+    shipped = [repo.load(n) for n in repo.names()]
+    shipped = [r for r in shipped if r.profile.classifier is not None]
+    if not shipped:
+        pytest.skip("no release with a second stage shipped yet")
+    for release in shipped:
+        torch_export = load_classifier(release.classifier_path, release.profile.num_classes)
+        detector = Detector(release, warmup_runs=0)
+        compare_classifier(detector.refiner, torch_export, scenes)
+
+
+def test_fresh_classifier_export_agrees_with_its_torch_model(crop_scenes, tmp_path):
+    from models.training.crop_net import CropNet, CropNetExport
+    from models.training.train_crops import export_onnx as export_classifier
+    from tests.vision.tiny_models import classifier_section, constant_detector, yolo_output
+
+    scenes, skus = crop_scenes
+    torch.manual_seed(1)
+    net = CropNet(len(skus))
+    with torch.no_grad():  # random BatchNorm statistics, so folding them is really tested
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+        net.head[-1].weight.mul_(10.0)  # spread the probabilities out
+    net.eval()
+    path = tmp_path / "classifier.onnx"
+    clf = export_classifier(net, path)
+    det = constant_detector(yolo_output([(10, 10, 4, 4)], [[0.9] * len(skus)], anchors=4), 64, 64)
+    profile = profile_for(det, skus, 64, 64, anchors=4, name="random",
+                          classifier=classifier_section(clf, crop_size=128))  # fmt: skip
+    write_release(tmp_path / "repo", det, profile, clf)
+    release = ModelRepository(tmp_path / "repo").load("random", 1)
+    refiner = Detector(release, warmup_runs=0).refiner
+    compare_classifier(refiner, CropNetExport(net).eval(), scenes)
