@@ -5,8 +5,9 @@
 Renders the scenes with `hardware.sim.scenes` (split `test`, whose random streams
 never meet the training and validation sets'), caches them under `var/eval/`, runs
 every image through the kiosk's own detector (letterbox, onnxruntime, decode), and
-prints checkout accuracy (vision only: the weight decision is not applied here),
-per level, item precision/recall and mAP50. `--data DIR` evaluates an existing set.
+prints checkout accuracy (vision only: the weight decision is not applied here;
+judged on the items the camera can see, see `kiosk.vision.metrics`), per level, item
+precision/recall and mAP50. `--data DIR` evaluates an existing set.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _worst(outcomes, scenes, labels, threshold, n: int = 10) -> list[dict[str, o
     out = []
     for o, s in zip(outcomes, scenes, strict=True):
         pred = Counter(labels[c] for c in o.pred_classes[o.pred_scores >= threshold].tolist())
-        truth = Counter(o.truth_skus)
+        truth = Counter(labels[c] for c in o.gt_classes.tolist())  # what the camera can see
         if pred != truth:
             out.append(
                 {

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics, latency = {}, {}
     if args.eval:
         ev = json.loads(args.eval.read_text())
-        metrics = {k: ev[k] for k in ("cacc", "cacc_by_level", "cacc_visible", "item_precision",
+        metrics = {k: ev[k] for k in ("cacc", "cacc_by_level", "cacc_all_items", "item_precision",
                                       "item_recall", "map50", "scenes", "score_threshold")
                    if k in ev}  # fmt: skip
         data_dir = Path(ev.get("data", ""))
