@@ -87,7 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("name", help="store | vision | sync | ui")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(fn=lambda a: _dispatch(f"kiosk.bench.{a.name}", a.rest))
-    ev = sub.add_parser("eval", help="accuracy on held-out scenes (--fusion: vision + weight)")
+    ev = sub.add_parser(
+        "eval",
+        help="the shipped model's accuracy on held-out scenes (--fusion: with the weight "
+        "decision; --fusion --detector simulated: the engine alone)",
+    )
     ev.add_argument("rest", nargs=argparse.REMAINDER)
     ev.set_defaults(
         fn=lambda a: _dispatch(

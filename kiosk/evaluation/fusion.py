@@ -1,17 +1,31 @@
 """`kiosk eval --fusion`: checkout accuracy of vision alone and of vision + weight.
 
-Two sources of detector output, always labelled in the report:
+    kiosk eval --fusion --scenes 300 --seed 7 --json              # the trained model
+    kiosk eval --fusion --detector simulated --scenes 3000 --json  # the engine's logic
 
+Two sources of detector output, always labelled in the report (``detector``):
+
+- ``model`` (the default: a real camera is the honest case): the shipped detector
+  (``--model``/``--version`` in ``--repository``, loaded and verified as `kiosk eval`
+  loads it, with the profile's operating thresholds, as on the kiosk) runs on the
+  rendered pictures of the held-out test set `kiosk eval` renders (split ``test``,
+  1280x720, cached under ``var/eval/``, the same directory name, so the two commands
+  share one rendering), or of an existing set (``--scene-dir``). Each picture is one
+  still frame: its items go through the pipeline's own vote (`stability.vote`) into
+  the `TrayView` the engine takes. A rendered tray has one picture, so the several
+  still frames the kiosk votes over are this one frame (they would differ only by
+  sensor noise). The truth and every item's weight, hidden items' too (they have no
+  label but do weigh), come from the set's manifests. Defaults: 200 scenes, seed 7,
+  as `kiosk eval`. A model that cannot be loaded ends the command with exit code 2
+  and the reason.
 - ``simulated``: the detector is replaced by a documented, seeded confusion model
   (`ConfusionModel`) applied to the true contents of each scene: look-alike swaps at a
   rate, other-class swaps, missed items (more when occluded), false detections. This
   measures the *engine's logic* against a stated error model; it says nothing about a
   real camera. The scenes come from the in-process sampler (`sample_scenes`: tray
   layouts, true item weights drawn like the simulator's, a hidden item under another
-  at the "hidden" level) or from a scene set's manifests (``--scene-dir``).
-- ``detector``: the trained model runs on the rendered images of a scene set
-  (``--scene-dir`` plus ``--detector``), through the vision pipeline's own
-  pre/post-processing.
+  at the "hidden" level) or from a scene set's manifests (``--scene-dir``). Defaults:
+  2000 scenes, seed 1.
 
 The scale reading is simulated in both: the true weights from the scene, plus noise,
 zero drift and span error, rounded to the scale's division (`ScaleSim`).
@@ -21,9 +35,9 @@ produce is priced by weight, so its number of pieces is not on the receipt):
 
 - cacc_vision: the detector's top class per box, as the receipt.
 - cacc_fused: receipts not charged wrong: confirmed or corrected and exactly right,
-  or handed to a person (ask, staff), who sees the concrete request; the share that
-  *ended* in a question is reported as ask_rate/staff_rate, and cacc_fused_first_pass
-  counts only the receipts the engine accepted and got right.
+  or handed to a person (ask, staff), who sees the concrete request; how many
+  *ended* in a question is in ``outcomes`` (overall and per level), and
+  cacc_fused_first_pass counts only the receipts the engine accepted and got right.
 - false_alarm_rate: baskets with nothing hidden that vision read exactly right but the
   engine did not simply confirm. Baskets with two kinds of loose produce are left
   out (the rule is to weigh them one at a time; their number is reported).
@@ -51,6 +65,14 @@ from kiosk.domain.catalog import Catalog, Product
 from kiosk.domain.checkout import Verdict
 from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
 from kiosk.domain.tray_view import Candidate, SeenItem, TrayView
+from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
+from kiosk.vision.config import VisionConfig, VotingConfig
+from kiosk.vision.evaluate import EVAL_CACHE, render_set
+from kiosk.vision.postprocess import OutputError
+from kiosk.vision.preprocess import FrameError, check_frame
+from kiosk.vision.scenes import Scene, SceneSetError, iter_scenes, read_classes
+from kiosk.vision.session import Detector
+from kiosk.vision.stability import vote
 
 TRAY_MM = (600.0, 400.0)
 PX_PER_MM = 2.0
@@ -232,33 +254,35 @@ def _hidden_item(
 def scenes_from_manifests(root: Path, limit: int | None = None) -> list[SimScene]:
     """Scenes of a generated set (`python -m hardware.sim.scenes ... --out DIR`)."""
     paths = sorted((root / "manifests").glob("*.json"))[:limit]
-    scenes = []
-    for path in paths:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        size = doc.get("size") or doc.get("image_size") or [FRAME[0], FRAME[1]]
-        fw, fh = float(size[0]), float(size[1])
-        items = []
-        for it in doc.get("items", []):
-            box = it.get("visible_box") or it.get("full_box") or it.get("box") or [0, 0, 0, 0]
-            box = [float(v) for v in box]
-            items.append(
-                SimItem(
-                    sku=str(it["sku"]),
-                    weight_g=float(it.get("weight_g", 0.0)),
-                    box=(box[0], box[1], box[2], box[3]),
-                    hidden=bool(it.get("hidden", False)),
-                    occluded=float(it.get("occlusion", 0.0) or 0.0),
-                )
-            )
-        scenes.append(
-            SimScene(
-                str(doc.get("id", path.stem)),
-                str(doc.get("level", "")),
-                tuple(items),
-                frame_size=(int(fw), int(fh)),
+    return [
+        scene_from_manifest(json.loads(path.read_text(encoding="utf-8")), path.stem)
+        for path in paths
+    ]
+
+
+def scene_from_manifest(doc: Mapping, scene_id: str) -> SimScene:
+    """One manifest's truth: every item on the tray with its weight, hidden ones too."""
+    size = doc.get("size") or doc.get("image_size") or [FRAME[0], FRAME[1]]
+    fw, fh = float(size[0]), float(size[1])
+    items = []
+    for it in doc.get("items", []):
+        box = it.get("visible_box") or it.get("full_box") or it.get("box") or [0, 0, 0, 0]
+        box = [float(v) for v in box]
+        items.append(
+            SimItem(
+                sku=str(it["sku"]),
+                weight_g=float(it.get("weight_g", 0.0)),
+                box=(box[0], box[1], box[2], box[3]),
+                hidden=bool(it.get("hidden", False)),
+                occluded=float(it.get("occlusion", 0.0) or 0.0),
             )
         )
-    return scenes
+    return SimScene(
+        str(doc.get("id", scene_id)),
+        str(doc.get("level", "")),
+        tuple(items),
+        frame_size=(int(fw), int(fh)),
+    )
 
 
 # ---- the simulated detector --------------------------------------------------------
@@ -358,6 +382,98 @@ class ScaleSim:
         g += rng.normal(0, self.noise_sd_g) + rng.uniform(-self.zero_drift_g, self.zero_drift_g)
         steps = Decimal(repr(g / self.resolution_g)).quantize(Decimal(1), ROUND_HALF_EVEN)
         return steps * Decimal(repr(self.resolution_g))
+
+
+# ---- the trained detector --------------------------------------------------------
+
+# The held-out set `kiosk eval` renders by default: its split, level and camera size.
+TEST_SPLIT = "test"
+TEST_LEVEL = "mixed"
+TEST_SIZE = (1280, 720)
+
+
+def held_out_set(count: int, seed: int, workers: int) -> Path:
+    """The test set `kiosk eval --scenes count --seed seed` evaluates, rendered once and
+    reused: its cache directory is named as that command names it."""
+    w, h = TEST_SIZE
+    name = f"{TEST_SPLIT}-s{seed}-n{count}-{TEST_LEVEL}-{w}x{h}"
+    return render_set(count, seed, TEST_SPLIT, TEST_LEVEL, TEST_SIZE, workers, EVAL_CACHE / name)
+
+
+def detector_views(
+    data: Path, detector: Detector, catalog: Catalog, limit: int | None = None
+) -> tuple[list[SimScene], list[TrayView], list[float]]:
+    """Each picture of a scene set through the detector as one still frame of the
+    kiosk's camera, with the scene's truth from its manifest; also each picture's bare
+    run() time (ms). `SceneSetError` when a picture and its truth disagree."""
+    classes = read_classes(data)
+    match_iou = VotingConfig().match_iou
+    scenes, views, run_ms = [], [], []
+    for picture in iter_scenes(data, limit):
+        scene = _truth_of(picture, classes, catalog, data)
+        image = check_frame(picture.read_image())
+        if (image.shape[1], image.shape[0]) != scene.frame_size:
+            raise SceneSetError(
+                f"{picture.image_path} is {image.shape[1]}x{image.shape[0]}, "
+                f"its manifest says {scene.frame_size[0]}x{scene.frame_size[1]}"
+            )
+        result = detector.detect(image)
+        run_ms.append(result.run_s * 1000)
+        # The pipeline's vote over the still frames, over the one frame a rendered tray has.
+        topk = detector.params.topk
+        view = vote([result.items], 1, match_iou, topk, scene.frame_size, 0.0, detector.version)
+        scenes.append(scene)
+        views.append(view)
+    if not scenes:
+        raise SceneSetError(f"{data} has no pictures")
+    return scenes, views, run_ms
+
+
+def _truth_of(picture: Scene, classes: list[str], catalog: Catalog, data: Path) -> SimScene:
+    """The manifest's truth, checked against the picture's labels: every item the
+    picture shows has a label, a hidden one has none but still weighs."""
+    where = data / "manifests" / f"{picture.scene_id}.json"
+    if not picture.manifest:
+        raise SceneSetError(f"{where} is missing: the weights on the tray are not known")
+    scene = scene_from_manifest(picture.manifest, picture.scene_id)
+    unknown = sorted({it.sku for it in scene.items} - set(catalog.skus))
+    if unknown:
+        raise SceneSetError(f"{where}: not in catalog {catalog.version}: {', '.join(unknown)}")
+    shown = Counter(
+        str(it["sku"])
+        for it in picture.manifest.get("items", [])
+        if not it.get("hidden") and it.get("visible_box")
+    )
+    labelled = Counter(classes[c] for c in picture.class_ids.tolist())
+    if shown != labelled:
+        raise SceneSetError(
+            f"{where} does not match labels/{picture.scene_id}.txt: "
+            f"{sorted(shown.elements())} vs {sorted(labelled.elements())}"
+        )
+    return scene
+
+
+def _model_source(
+    args: argparse.Namespace, catalog: Catalog
+) -> tuple[list[SimScene], list[TrayView], dict]:
+    # The model first: a broken one fails before minutes of rendering.
+    release = ModelRepository(args.repository).load(args.model, args.version, catalog.skus)
+    detector = Detector(release, threads=args.threads, warmup_runs=2)
+    if args.scene_dir is not None:
+        data, limit = args.scene_dir, args.scenes
+    else:
+        data, limit = held_out_set(args.scenes, args.seed, args.workers), None
+    scenes, views, run_ms = detector_views(data, detector, catalog, limit)
+    source = {
+        "detector": "model",
+        "model": detector.version,
+        "provider": detector.provider,
+        "score_threshold": detector.params.score_threshold,
+        "frames_per_view": 1,
+        "infer_ms_mean": round(float(np.mean(run_ms)), 2),
+        "scenes_from": str(data),
+    }
+    return scenes, views, source
 
 
 # ---- scoring ---------------------------------------------------------------------
@@ -480,23 +596,50 @@ def _rates(c: Counter) -> dict:
 
 # ---- command line ----------------------------------------------------------------
 
+MODEL_DEFAULTS = (200, 7)  # scenes, seed: `kiosk eval`'s held-out set
+SIMULATED_DEFAULTS = (2000, 1)
+
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kiosk eval --fusion", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenes", type=int, default=2000, help="number of scenes")
-    ap.add_argument("--seed", type=int, default=1, help="seed of scenes, detector errors, scale")
-    ap.add_argument("--catalog", type=Path, default=DEMO_CATALOG)
+    ap.add_argument(
+        "--detector",
+        choices=("model", "simulated"),
+        default="model",
+        help="'model': the trained detector on the rendered held-out pictures (default); "
+        "'simulated': the confusion model on the scenes' true contents",
+    )
+    ap.add_argument(
+        "--scenes",
+        type=int,
+        default=None,
+        help=f"number of scenes (default {MODEL_DEFAULTS[0]} with the model, "
+        f"as `kiosk eval`; {SIMULATED_DEFAULTS[0]} simulated)",
+    )
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the held-out test set (model) or of the sampled scenes and the "
+        "detector's errors (simulated), and of the scale "
+        f"(default {MODEL_DEFAULTS[1]} with the model, as `kiosk eval`; "
+        f"{SIMULATED_DEFAULTS[1]} simulated)",
+    )
+    ap.add_argument("--catalog", type=Path, default=DEMO_CATALOG, help="catalog JSON")
     ap.add_argument(
         "--scene-dir",
         type=Path,
         default=None,
-        help="a generated scene set (manifests/*.json) instead of the in-process sampler",
+        help="an existing scene set (python -m hardware.sim.scenes): its pictures for the "
+        "model instead of rendering the test set; its manifests instead of the sampler "
+        "when simulated",
     )
-    ap.add_argument(
-        "--detector",
-        default="simulated",
-        help="'simulated' (the confusion model) or a model directory to run on the images",
-    )
+    model = ap.add_argument_group("the trained detector (--detector model)")
+    model.add_argument("--repository", type=Path, default=DEFAULT_ROOT, help="model repository")
+    model.add_argument("--model", default=VisionConfig().model, help="model name")
+    model.add_argument("--version", type=int, default=None, help="model version (default newest)")
+    model.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = auto)")
+    model.add_argument("--workers", type=int, default=2, help="rendering processes")
     ap.add_argument("--resolution", type=float, default=2.0, help="scale division, g")
     ap.add_argument("--noise", type=float, default=1.0, help="scale noise sd, g")
     ap.add_argument("--json", action="store_true", help="print JSON only")
@@ -506,32 +649,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    defaults = MODEL_DEFAULTS if args.detector == "model" else SIMULATED_DEFAULTS
+    args.scenes = defaults[0] if args.scenes is None else args.scenes
+    args.seed = defaults[1] if args.seed is None else args.seed
     catalog = load_catalog(args.catalog)
     spec = ScaleSpec(resolution_g=args.resolution, noise_sd_g=args.noise)
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), DecisionPolicy())
     scale = ScaleSim(resolution_g=args.resolution, noise_sd_g=args.noise)
-    if args.scene_dir is not None:
-        scenes = scenes_from_manifests(args.scene_dir, args.scenes)
+    if args.detector == "model":
+        try:
+            scenes, views, source = _model_source(args, catalog)
+        except (ModelError, SceneSetError, FrameError, OutputError) as err:
+            print(f"kiosk eval --fusion: {err}", file=sys.stderr)
+            return 2
     else:
-        scenes = sample_scenes(catalog, args.scenes, args.seed)
-    if args.detector == "simulated":
+        if args.scene_dir is not None:
+            scenes = scenes_from_manifests(args.scene_dir, args.scenes)
+        else:
+            scenes = sample_scenes(catalog, args.scenes, args.seed)
         confusion = ConfusionModel()
         rng = np.random.default_rng(args.seed + 1_000_003)
         views = [confusion.view(s, catalog, rng) for s in scenes]
-        source = {"detector": "simulated", "confusion_model": asdict(confusion)}
-    else:
-        # The trained detector's path is not wired yet: no model has been released to
-        # models/repository/ and the vision package offers no image -> TrayView call.
-        print(
-            "kiosk eval --fusion: only --detector simulated is available so far",
-            file=sys.stderr,
-        )
-        return 2
+        source = {
+            "detector": "simulated",
+            "confusion_model": asdict(confusion),
+            "scenes_from": str(args.scene_dir) if args.scene_dir else "sampler",
+        }
     t0 = time.perf_counter()
     report = evaluate(scenes, views, catalog, engine, scale, args.seed)
     report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["detector"] = source["detector"]
+    if source["detector"] == "model":
+        report["model"], report["provider"] = source["model"], source["provider"]
     report["source"] = source | {
-        "scenes_from": str(args.scene_dir) if args.scene_dir else "sampler",
         "seed": args.seed,
         "scale": asdict(scale),
         "catalog": catalog.version,

@@ -1,10 +1,26 @@
 import json
+import shutil
 from collections import Counter
 from decimal import Decimal
 
+import cv2
 import numpy as np
+import pytest
 
+from kiosk import cli
+from kiosk.evaluation import fusion
 from kiosk.evaluation.fusion import ConfusionModel, ScaleSim, main, receipt, sample_scenes
+from kiosk.models.repository import DEFAULT_ROOT, ModelRepository, sha256_file
+
+KEYS = (
+    "cacc_vision",
+    "cacc_fused",
+    "false_alarm_rate",
+    "hidden_item_catch_rate",
+    "auto_correct_precision",
+    "outcomes",
+    "by_level",
+)
 
 
 def test_sampler_is_reproducible_and_hides_items(catalog):
@@ -49,7 +65,7 @@ def test_receipt_lists_produce_once(catalog):
 
 
 def test_command_prints_the_figures(capsys):
-    assert main(["--scenes", "80", "--seed", "3", "--json"]) == 0
+    assert main(["--detector", "simulated", "--scenes", "80", "--seed", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in (
         "cacc_vision",
@@ -62,3 +78,91 @@ def test_command_prints_the_figures(capsys):
         assert key in report
     assert report["source"]["detector"] == "simulated"
     assert sum(report["outcomes"].values()) == report["scenes"] == 80
+
+
+# ---- the trained detector on rendered pictures ----------------------------------
+
+SCENES, SEED = 8, 7
+
+
+@pytest.fixture(scope="module")
+def eval_cache(tmp_path_factory):
+    """A stand-in for var/eval/ holding the 8-scene held-out set, rendered the way the
+    command renders it (in this process: restore OpenCV's threads afterwards)."""
+    cache = tmp_path_factory.mktemp("eval")
+    threads = cv2.getNumThreads()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fusion, "EVAL_CACHE", cache)
+        fusion.held_out_set(SCENES, SEED, workers=1)
+    cv2.setNumThreads(threads)
+    return cache
+
+
+def test_the_shipped_model_runs_on_the_held_out_pictures(eval_cache, monkeypatch, capsys):
+    monkeypatch.setattr(fusion, "EVAL_CACHE", eval_cache)
+    argv = ["eval", "--fusion", "--scenes", str(SCENES), "--seed", str(SEED), "--json"]
+    assert cli.main(argv) == 0  # the model is the default detector
+    out, err = capsys.readouterr()
+    assert "rendering" not in err  # the cached set was found under kiosk eval's name
+    report = json.loads(out)
+    for key in KEYS:
+        assert key in report
+    assert report["detector"] == report["source"]["detector"] == "model"
+    assert report["model"] == ModelRepository().load("tray-detector").ref
+    assert report["provider"] == "CPUExecutionProvider"
+    assert report["source"]["scenes_from"] == str(eval_cache / "test-s7-n8-mixed-1280x720")
+    assert report["scenes"] == SCENES
+    assert sum(report["outcomes"].values()) == SCENES
+    assert sum(v["scenes"] for v in report["by_level"].values()) == SCENES
+    assert sum(sum(v["outcomes"].values()) for v in report["by_level"].values()) == SCENES
+    for key in ("cacc_vision", "cacc_fused"):
+        assert 0 <= report[key] <= 1
+
+
+def test_each_view_is_the_pictures_and_the_truth_its_manifests(eval_cache, catalog):
+    from kiosk.vision.session import Detector
+
+    data = eval_cache / "test-s7-n8-mixed-1280x720"
+    detector = Detector(ModelRepository().load("tray-detector"), warmup_runs=0)
+    scenes, views, run_ms = fusion.detector_views(data, detector, catalog)
+    assert len(scenes) == len(views) == len(run_ms) == SCENES
+    for scene, view in zip(scenes, views, strict=True):
+        doc = json.loads((data / "manifests" / f"{scene.scene_id}.json").read_text())
+        # hidden items are in the truth: they weigh, though no label names them
+        assert len(scene.items) == len(doc["items"])
+        assert sum(it.weight_g for it in scene.items) == pytest.approx(doc["total_weight_g"])
+        assert view.frame_size == (1280, 720) and view.model_version == detector.version
+        assert all(it.votes == view.frames == 1 for it in view.items)
+        assert all(c.sku in catalog for it in view.items for c in it.candidates)
+
+
+def test_a_manifest_that_disagrees_with_the_labels_is_refused(eval_cache, tmp_path, capsys):
+    data = tmp_path / "set"
+    shutil.copytree(eval_cache / "test-s7-n8-mixed-1280x720", data)
+    path = sorted((data / "manifests").glob("*.json"))[0]
+    doc = json.loads(path.read_text())
+    shown = next(i for i, it in enumerate(doc["items"]) if not it["hidden"])
+    del doc["items"][shown]  # the picture shows an item the truth has lost
+    path.write_text(json.dumps(doc))
+    assert main(["--scene-dir", str(data), "--json"]) == 2
+    assert "does not match labels" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "truncated, profile updated"])
+def test_a_broken_model_ends_the_command_with_its_reason(damage, tmp_path, monkeypatch, capsys):
+    version = ModelRepository().latest("tray-detector")
+    copy = tmp_path / "repository" / "tray-detector" / str(version)
+    shutil.copytree(DEFAULT_ROOT / "tray-detector" / str(version), copy)
+    model = copy / "model.onnx"
+    model.write_bytes(model.read_bytes()[:1000])
+    if damage == "truncated, profile updated":  # the repository's checks pass, onnxruntime's not
+        profile = json.loads((copy / "profile.json").read_text())
+        profile |= {"size_bytes": 1000, "sha256": sha256_file(model)}
+        (copy / "profile.json").write_text(json.dumps(profile))
+    monkeypatch.setattr(fusion, "EVAL_CACHE", tmp_path / "eval")
+    argv = ["eval", "--fusion", "--repository", str(tmp_path / "repository"), "--scenes", "8"]
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.startswith("kiosk eval --fusion: tray-detector/") and "model.onnx" in err
+    assert not (tmp_path / "eval").exists()  # refused before rendering anything
