@@ -85,7 +85,9 @@ class ClassifierProfile(_Strict):
     crop_size: int = Field(128, gt=8, le=1024, description="square crop side in pixels")
     crop_pad: float = Field(0.08, ge=0, le=1, description="context around the box, share")
     crops_input: str = Field("crops", description="[N, 3, S, S] RGB 0..1")
-    sizes_input: str = Field("sizes", description="[N, 2] box long/short side / frame width × 10")
+    geometry_input: str = Field(
+        "geometry", description="[N, 4] box size and place in the frame (kiosk.vision.crops)"
+    )
     output: str = Field("probs", description="[N, classes] softmax probabilities")
     training: TrainingRecord = TrainingRecord()
     metrics: dict[str, object] = Field(default_factory=dict)

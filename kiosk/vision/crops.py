@@ -5,14 +5,18 @@ Why a second stage: the detector sees the whole tray at 448x256, about a third o
 the camera's resolution. That finds items well, but flavour variants differ in a
 word on the pack (crisps "原味" against "番茄味") and can sizes only in size. The
 classifier looks at each item again at the camera's own resolution, and is told the
-box size in frame-relative units, because the camera is mounted at a fixed height
-and a 500 ml can is simply bigger in the picture than a 330 ml one.
+box's size and place in frame-relative units: the camera hangs at a fixed height, so
+size tells a 500 ml can from a 330 ml one, and seen from above the two differ mostly
+by perspective (the taller top is nearer the lens; off-centre, more of its wall shows),
+which depends on where in the frame the can stands.
 
 Pure numpy/OpenCV; the training recipe cuts its crops with these same functions,
 so what the classifier learned is what it is shown.
 """
 
 from __future__ import annotations
+
+import math
 
 import cv2
 import numpy as np
@@ -33,14 +37,22 @@ def crop_windows(boxes: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
     return np.stack([cx - half, cy - half, cx + half, cy + half], 1)
 
 
-def size_features(boxes: np.ndarray, frame_width: int) -> np.ndarray:
-    """(n, 2) float32: the box's longer and shorter side over the frame width, ×10 so
-    the numbers sit near 1. Sorted, because an item lies at any angle."""
+GEOMETRY_FEATURES = 4
+
+
+def box_geometry(boxes: np.ndarray, frame_width: int, frame_height: int) -> np.ndarray:
+    """(n, 4) float32 per box: its longer and shorter side over the frame width (×10,
+    so the numbers sit near 1; sorted, because an item lies at any angle), then its
+    centre's offset from the frame centre over the frame width (×2: -1..1 across)."""
     boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
     long, short = np.maximum(w, h), np.minimum(w, h)
-    return (np.stack([long, short], 1) * (10.0 / float(frame_width))).astype(np.float32)
+    dx = (boxes[:, 0] + boxes[:, 2]) * 0.5 - frame_width * 0.5
+    dy = (boxes[:, 1] + boxes[:, 3]) * 0.5 - frame_height * 0.5
+    scale = 1.0 / float(frame_width)
+    return np.stack([long * 10 * scale, short * 10 * scale, dx * 2 * scale, dy * 2 * scale],
+                    1).astype(np.float32)  # fmt: skip
 
 
 def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP_PAD) -> np.ndarray:
@@ -52,8 +64,8 @@ def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP
     out = np.full((len(windows), size, size, 3), FILL, np.uint8)
     for i, (x1, y1, x2, y2) in enumerate(windows.tolist()):
         s = size / (x2 - x1)
-        ix1, iy1 = max(0, int(np.floor(x1))), max(0, int(np.floor(y1)))
-        ix2, iy2 = min(fw, int(np.ceil(x2))), min(fh, int(np.ceil(y2)))
+        ix1, iy1 = max(0, math.floor(x1)), max(0, math.floor(y1))
+        ix2, iy2 = min(fw, math.ceil(x2)), min(fh, math.ceil(y2))
         if ix2 <= ix1 or iy2 <= iy1:
             continue  # a window wholly outside the frame: an all-grey patch
         dx1, dy1 = round((ix1 - x1) * s), round((iy1 - y1) * s)
@@ -63,12 +75,17 @@ def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP
             continue
         region = image[iy1:iy2, ix1:ix2]
         interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
-        out[i, dy1:dy2, dx1:dx2] = cv2.resize(region, (dx2 - dx1, dy2 - dy1), interpolation=interp)
+        patch = out[i, dy1:dy2, dx1:dx2]
+        resized = cv2.resize(region, (dx2 - dx1, dy2 - dy1), dst=patch, interpolation=interp)
+        if resized is not patch:  # OpenCV silently allocates when it cannot use `dst`
+            patch[...] = resized
     return out
 
 
 def crops_to_tensor(crops: np.ndarray) -> np.ndarray:
     """(n, s, s, 3) uint8 BGR → (n, 3, s, s) float32 RGB in 0..1, the classifier's input."""
-    x = crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32)
-    x *= 1.0 / 255.0
-    return np.ascontiguousarray(x)
+    # Reorder while the pixels are still bytes, then one contiguous cast-and-scale pass:
+    # a quarter of the memory traffic of reordering floats (and no second float copy).
+    planar = np.ascontiguousarray(crops.transpose(0, 3, 1, 2)[:, ::-1])
+    out = np.empty(planar.shape, np.float32)
+    return np.multiply(planar, np.float32(1.0 / 255.0), out=out, casting="unsafe")

@@ -16,7 +16,7 @@ import onnxruntime as ort
 
 from kiosk.models.profile import ClassifierProfile
 from kiosk.models.repository import ModelError, ModelRelease
-from kiosk.vision.crops import crops_to_tensor, cut_crops, size_features
+from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import Detections, box_iou, greedy_suppress
 
 # Two boxes of the same (refined) SKU overlapping this much are one item. Touching
@@ -29,7 +29,9 @@ def check_classifier_signature(
 ) -> None:
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name: o for o in session.get_outputs()}
-    for name, tail in ((c.crops_input, [3, c.crop_size, c.crop_size]), (c.sizes_input, [2])):
+    wants = [(c.crops_input, [3, c.crop_size, c.crop_size])]
+    wants.append((c.geometry_input, [GEOMETRY_FEATURES]))
+    for name, tail in wants:
         arg = inputs.get(name)
         if arg is None:
             raise ModelError(f"{where}: classifier has no input {name!r} (has {sorted(inputs)})")
@@ -73,18 +75,20 @@ class Refiner:
         # Warm up with a tray-sized batch: the first runs allocate and pick kernels.
         blank = np.full((8, 3, c.crop_size, c.crop_size), 114 / 255, np.float32)
         for _ in range(2):
-            self.run(blank, np.ones((8, 2), np.float32))
+            self.run(blank, np.ones((8, GEOMETRY_FEATURES), np.float32))
 
     def crops(self, image: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The classifier's two inputs for these boxes of this frame."""
         c = self.profile
         patches = cut_crops(image, boxes, c.crop_size, c.crop_pad)
-        return crops_to_tensor(patches), size_features(boxes, image.shape[1])
+        h, w = image.shape[:2]
+        return crops_to_tensor(patches), box_geometry(boxes, w, h)
 
-    def run(self, crops: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    def run(self, crops: np.ndarray, geometry: np.ndarray) -> np.ndarray:
         """The bare classifier `session.run()`: (n, classes) probabilities."""
         c = self.profile
-        return self.session.run([c.output], {c.crops_input: crops, c.sizes_input: sizes})[0]
+        feed = {c.crops_input: crops, c.geometry_input: geometry}
+        return self.session.run([c.output], feed)[0]
 
 
 def apply_probabilities(

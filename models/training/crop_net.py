@@ -6,9 +6,11 @@ Why this shape:
 - A 4x4 stride-4 stem: the crop is 128 px so a flavour word on a pack stays legible,
   but the first layers need not run at full resolution; the stem turns pixels into
   32x32 patches of features in one cheap step (as ConvNeXt/ViT stems do).
-- The box size (longer and shorter side over the frame width) joins the pooled
-  features before the classifier layer: a crop is scaled to a fixed size, so without
-  it a 500 ml can and a 330 ml can of the same beer would look the same.
+- The box geometry (size and place in the frame, `kiosk.vision.crops.box_geometry`)
+  joins the pooled features before the classifier layer: a crop is scaled to a fixed
+  size, so without it a 500 ml can and a 330 ml can of the same beer would look the
+  same; with the place, the net can read perspective (a taller can, off-centre, shows
+  more wall).
 - Output: softmax probabilities, `[N, classes]`; N is dynamic, so one run classifies
   every box of a frame.
 """
@@ -18,10 +20,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from kiosk.vision.crops import GEOMETRY_FEATURES
 from models.training.net import ConvBNReLU, Residual
 
 CROP_SIZE = 128
-SIZE_FEATURES = 2
 
 
 class CropNet(nn.Module):
@@ -42,16 +44,16 @@ class CropNet(nn.Module):
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.head = nn.Sequential(
-            nn.Linear(8 * c + SIZE_FEATURES, 4 * c),
+            nn.Linear(8 * c + GEOMETRY_FEATURES, 4 * c),
             nn.ReLU(inplace=True),
             nn.Dropout(0.1),
             nn.Linear(4 * c, num_classes),
         )
 
-    def forward(self, crops: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
+    def forward(self, crops: torch.Tensor, geometry: torch.Tensor) -> torch.Tensor:
         """Logits (N, classes)."""
         f = self.pool(self.features(crops)).flatten(1)
-        return self.head(torch.cat([f, sizes], 1))
+        return self.head(torch.cat([f, geometry], 1))
 
 
 class CropNetExport(nn.Module):
@@ -61,5 +63,5 @@ class CropNetExport(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(self, crops: torch.Tensor, sizes: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.net(crops, sizes), dim=1)
+    def forward(self, crops: torch.Tensor, geometry: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(crops, geometry), dim=1)

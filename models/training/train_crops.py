@@ -12,8 +12,8 @@ Training adds quarter turns (a camera above the tray sees items at any angle, ne
 mirrored: mirrored text does not occur) and light and noise changes.
 
 Writes into --out: `log.txt`, `best.pt` (best validation accuracy), `classifier.onnx`
-(opset 17, inputs `crops` [N,3,128,128] RGB 0..1 and `sizes` [N,2], output `probs`
-[N,classes]) and `result.json` (accuracy, the most confused pairs, the command).
+(opset 17, inputs `crops` [N,3,128,128] RGB 0..1 and `geometry` [N,4], output
+`probs` [N,classes]) and `result.json` (accuracy, the most confused pairs, the command).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kiosk.vision.crops import cut_crops, size_features
+from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, cut_crops
 from kiosk.vision.scenes import load_scenes
 from models.training.crop_net import CROP_SIZE, CropNet, CropNetExport
 from models.training.net import fuse_batchnorm
@@ -53,7 +53,7 @@ def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str,
     """Every labelled item of a scene set as `copies` crops (+ size features, class)."""
     labels, scenes = load_scenes(root)
     rng = np.random.default_rng(seed)
-    crops, sizes, classes = [], [], []
+    crops, geometry, classes = [], [], []
     t0 = time.time()
     for n, scene in enumerate(scenes):
         image = scene.read_image()
@@ -64,20 +64,20 @@ def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str,
         for _ in range(copies):
             b = jitter_boxes(boxes, rng, jitter) if jitter else boxes
             crops.append(cut_crops(image, b, CROP_SIZE))
-            sizes.append(size_features(b, w))
+            geometry.append(box_geometry(b, w, h))
             classes.append(scene.class_ids)
         if (n + 1) % 1000 == 0:
             log(f"  {root.name}: {n + 1}/{len(scenes)} scenes cut ({time.time() - t0:.0f}s)")
     return {
         "crops": np.concatenate(crops),
-        "sizes": np.concatenate(sizes),
+        "geometry": np.concatenate(geometry),
         "classes": np.concatenate(classes).astype(np.int64),
         "labels": np.asarray(labels),
     }
 
 
 def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
-    cache = root / f".crops_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
+    cache = root / f".crops2_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
     if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
         data = dict(np.load(cache))
         log(f"loaded {len(data['classes'])} crops from {cache}")
@@ -112,11 +112,11 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(net: CropNet, crops: np.ndarray, sizes: np.ndarray, batch: int = 256) -> np.ndarray:
+def predict(net: CropNet, crops: np.ndarray, geometry: np.ndarray, batch: int = 256) -> np.ndarray:
     net.eval()
     out = []
     for i in range(0, len(crops), batch):
-        logits = net(to_tensor(crops[i : i + batch]), torch.from_numpy(sizes[i : i + batch]))
+        logits = net(to_tensor(crops[i : i + batch]), torch.from_numpy(geometry[i : i + batch]))
         out.append(torch.softmax(logits, 1).numpy())
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
@@ -131,11 +131,11 @@ def export_onnx(net: CropNet, path: Path) -> bytes:
         warnings.simplefilter("ignore")
         torch.onnx.export(
             model,
-            (torch.zeros(2, 3, s, s), torch.zeros(2, 2)),
+            (torch.zeros(2, 3, s, s), torch.zeros(2, GEOMETRY_FEATURES)),
             buf,
-            input_names=["crops", "sizes"],
+            input_names=["crops", "geometry"],
             output_names=["probs"],
-            dynamic_axes={"crops": {0: "n"}, "sizes": {0: "n"}, "probs": {0: "n"}},
+            dynamic_axes={"crops": {0: "n"}, "geometry": {0: "n"}, "probs": {0: "n"}},
             opset_version=OPSET,
             do_constant_folding=True,
             dynamo=False,
@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--init", type=Path, help="start from this run's best.pt (a longer schedule)")
     args = ap.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -200,13 +201,26 @@ def main(argv: list[str] | None = None) -> int:
     if any([str(v) for v in p["labels"]] != labels for p in parts):
         raise SystemExit("training sets have different classes.txt")
     crops = np.concatenate([p["crops"] for p in parts])
-    sizes = np.concatenate([p["sizes"] for p in parts])
+    geometry = np.concatenate([p["geometry"] for p in parts])
     classes = np.concatenate([p["classes"] for p in parts])
     val = cached_set(args.val, 1, 0.0, args.seed, log)
     log(f"{len(classes)} training crops, {len(val['classes'])} validation crops, "
         f"{len(labels)} classes")  # fmt: skip
 
     net = CropNet(len(labels), width=args.width)
+    if args.init is not None:
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
+        if init["labels"] != labels:
+            raise SystemExit(f"{args.init} was trained on other classes")
+        state = init["model"]
+        w = state["head.0.weight"]
+        want = net.head[0].weight.shape
+        if w.shape != want:  # an older run with fewer geometry inputs: new ones start at 0
+            grown = torch.zeros(want)
+            grown[:, : w.shape[1]] = w
+            state["head.0.weight"] = grown
+        net.load_state_dict(state)
+        log(f"initialised from {args.init} (val acc {init['val_acc']:.4f})")
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     per_epoch = len(classes) // args.batch
     total = per_epoch * args.epochs
@@ -227,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             idx = np.sort(order[b * args.batch : (b + 1) * args.batch])
             rng = np.random.default_rng([args.seed, epoch, b])
             x = augment(to_tensor(crops[idx]), rng)
-            s = torch.from_numpy(sizes[idx])
+            s = torch.from_numpy(geometry[idx])
             y = torch.from_numpy(classes[idx])
             logits = net(x, s)
             loss = F.cross_entropy(logits, y, label_smoothing=0.05)
@@ -235,13 +249,13 @@ def main(argv: list[str] | None = None) -> int:
             loss.backward()
             opt.step()
             seen += len(idx)
-            loss_sum += float(loss) * len(idx)
+            loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == y).sum())
             if (b + 1) % 100 == 0:
                 rate = seen / (time.time() - t0)
                 log(f"epoch {epoch} batch {b + 1}/{per_epoch} loss {loss_sum / seen:.4f} "
                     f"acc {correct / seen:.4f} lr {lr:.2e} {rate:.0f} crops/s")  # fmt: skip
-        probs = predict(net, val["crops"], val["sizes"])
+        probs = predict(net, val["crops"], val["geometry"])
         acc = float((probs.argmax(1) == val["classes"]).mean())
         log(f"epoch {epoch} done in {time.time() - t0:.0f}s: train loss {loss_sum / seen:.4f}, "
             f"val acc {acc:.4f}")  # fmt: skip
@@ -256,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ckpt = torch.load(args.out / "best.pt", map_location="cpu", weights_only=False)
     net.load_state_dict(ckpt["model"])
     export_onnx(net, args.out / "classifier.onnx")
-    probs = predict(net, val["crops"], val["sizes"])
+    probs = predict(net, val["crops"], val["geometry"])
     pred = probs.argmax(1)
     pairs = zip(val["classes"].tolist(), pred.tolist(), strict=True)
     confused = Counter((labels[t], labels[p]) for t, p in pairs if t != p)

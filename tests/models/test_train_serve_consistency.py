@@ -158,12 +158,13 @@ def crop_scenes():
 
 def classify_training_side(torch_export, image, boxes):
     """The recipe's path: its own tensor conversion, torch forward."""
-    from kiosk.vision.crops import cut_crops, size_features
+    from kiosk.vision.crops import box_geometry, cut_crops
     from models.training.train_crops import to_tensor
 
     crops = cut_crops(image, boxes, 128)
+    geometry = torch.from_numpy(box_geometry(boxes, 1280, 720))
     with torch.no_grad():
-        return torch_export(to_tensor(crops), torch.from_numpy(size_features(boxes, 1280))).numpy()
+        return torch_export(to_tensor(crops), geometry).numpy()
 
 
 def compare_classifier(refiner, torch_export, scenes):

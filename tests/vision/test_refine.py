@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kiosk.models import ModelError, ModelRepository
-from kiosk.vision.crops import crop_windows, crops_to_tensor, cut_crops, size_features
+from kiosk.vision.crops import box_geometry, crop_windows, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import Detections
 from kiosk.vision.refine import apply_probabilities
 from kiosk.vision.session import Detector
@@ -58,11 +58,21 @@ def test_crop_tensor_is_rgb_in_unit_range():
     assert x.shape == (1, 3, 4, 4) and x[0, 0].max() == 1.0 and x[0, 2].max() == 0.0
 
 
-def test_size_features_ignore_orientation_and_scale_with_the_frame():
-    lying = size_features(np.array([[0, 0, 256, 128]]), 1280)
-    standing = size_features(np.array([[0, 0, 128, 256]]), 1280)
-    assert lying.tolist() == standing.tolist() == [[2.0, 1.0]]
-    assert size_features(np.array([[0, 0, 512, 256]]), 2560).tolist() == [[2.0, 1.0]]
+def test_box_geometry_ignores_orientation_and_scales_with_the_frame():
+    # Centred boxes: the size is the same lying or standing, and at twice the resolution.
+    lying = box_geometry(np.array([[512, 296, 768, 424]]), 1280, 720)
+    standing = box_geometry(np.array([[576, 232, 704, 488]]), 1280, 720)
+    assert lying.tolist() == standing.tolist() == [[2.0, 1.0, 0.0, 0.0]]
+    assert box_geometry(np.array([[1024, 592, 1536, 848]]), 2560, 1440).tolist() == [
+        [2.0, 1.0, 0.0, 0.0]
+    ]
+
+
+def test_box_geometry_says_where_the_item_stands_relative_to_the_lens_axis():
+    # Top-left corner box and bottom-right: offsets from the centre, over the width, x2.
+    (tl, br) = box_geometry(np.array([[0, 0, 128, 128], [1152, 592, 1280, 720]]), 1280, 720)
+    assert tl[2:].tolist() == pytest.approx([-0.9, -0.4625])
+    assert br[2:].tolist() == pytest.approx([0.9, 0.4625])
 
 
 def test_probabilities_replace_the_class_but_keep_the_detector_confidence():

@@ -97,19 +97,19 @@ def write_release(
 
 
 def colour_classifier(
-    weights: np.ndarray, crop_size: int = 32, size_weights: np.ndarray | None = None,
+    weights: np.ndarray, crop_size: int = 32, geometry_weights: np.ndarray | None = None,
     opset: int = 17,
 ) -> bytes:  # fmt: skip
     """A real (tiny) second-stage classifier: softmax(mean RGB of the crop @ weights
-    + sizes @ size_weights). `weights` (3, C) decides which colour is which class, so
+    + geometry @ geometry_weights). `weights` (3, C) decides which colour is which class, so
     a test paints items and knows what the classifier must say."""
     weights = np.asarray(weights, np.float32)
     c = weights.shape[1]
-    size_w = np.zeros((2, c), np.float32) if size_weights is None else size_weights
+    geo_w = np.zeros((4, c), np.float32) if geometry_weights is None else geometry_weights
     nodes = [
         helper.make_node("ReduceMean", ["crops"], ["rgb"], axes=[2, 3], keepdims=0),
         helper.make_node("MatMul", ["rgb", "w"], ["a"]),
-        helper.make_node("MatMul", ["sizes", "v"], ["b"]),
+        helper.make_node("MatMul", ["geometry", "v"], ["b"]),
         helper.make_node("Add", ["a", "b"], ["logits"]),
         helper.make_node("Softmax", ["logits"], ["probs"], axis=1),
     ]
@@ -120,12 +120,12 @@ def colour_classifier(
             helper.make_tensor_value_info(
                 "crops", TensorProto.FLOAT, ["n", 3, crop_size, crop_size]
             ),
-            helper.make_tensor_value_info("sizes", TensorProto.FLOAT, ["n", 2]),
+            helper.make_tensor_value_info("geometry", TensorProto.FLOAT, ["n", 4]),
         ],
         [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["n", c])],
         initializer=[
             numpy_helper.from_array(weights, "w"),
-            numpy_helper.from_array(np.asarray(size_w, np.float32), "v"),
+            numpy_helper.from_array(np.asarray(geo_w, np.float32), "v"),
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
