@@ -89,6 +89,12 @@ class ClassifierProfile(_Strict):
         "geometry", description="[N, 4] box size and place in the frame (kiosk.vision.crops)"
     )
     output: str = Field("probs", description="[N, classes] softmax probabilities")
+    detector_weight: float = Field(
+        1.0, ge=0, le=5, description="exponent of the detector's class score in the fusion"
+    )
+    detector_floor: float = Field(
+        0.003, gt=0, lt=1, description="score of a class the detector did not list"
+    )
     training: TrainingRecord = TrainingRecord()
     metrics: dict[str, object] = Field(default_factory=dict)
 

@@ -19,6 +19,9 @@ from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import Detections, box_iou, greedy_suppress
 
+# Detector candidates per box that the fusion weighs (classes below them get the floor).
+FUSION_TOPK = 10
+
 # Two boxes of the same (refined) SKU overlapping this much are one item. Touching
 # items of one SKU side by side overlap far less than this.
 DUPLICATE_IOU = 0.6
@@ -89,6 +92,27 @@ class Refiner:
         c = self.profile
         feed = {c.crops_input: crops, c.geometry_input: geometry}
         return self.session.run([c.output], feed)[0]
+
+
+def fuse_probabilities(
+    dets: Detections, probs: np.ndarray, detector_weight: float, floor: float
+) -> np.ndarray:
+    """The two stages' opinions as one distribution per box: the classifier's
+    probability × the detector's class score ^ `detector_weight`, normalised. They err
+    differently (the detector sees the whole tray at a third of the resolution, the
+    classifier one item at full resolution), so the product beats either. A class the
+    detector did not list counts as `floor`. Weight 0 is the classifier alone."""
+    probs = np.asarray(probs, np.float32)
+    if detector_weight == 0 or len(dets) == 0:
+        return probs
+    n, k = dets.topk_ids.shape
+    dense = np.full(probs.shape, floor, np.float32)
+    rows = np.repeat(np.arange(n), k)
+    ids, scores = dets.topk_ids.ravel(), dets.topk_scores.ravel()
+    listed = ids >= 0
+    dense[rows[listed], ids[listed]] = np.maximum(scores[listed], floor)
+    fused = probs * dense**detector_weight
+    return fused / np.maximum(fused.sum(1, keepdims=True), 1e-30)
 
 
 def apply_probabilities(

@@ -8,7 +8,7 @@ import pytest
 from kiosk.models import ModelError, ModelRepository
 from kiosk.vision.crops import box_geometry, crop_windows, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import Detections
-from kiosk.vision.refine import apply_probabilities
+from kiosk.vision.refine import apply_probabilities, fuse_probabilities
 from kiosk.vision.session import Detector
 from tests.vision.tiny_models import (
     classifier_section,
@@ -83,6 +83,25 @@ def test_probabilities_replace_the_class_but_keep_the_detector_confidence():
     assert out.scores.tolist() == pytest.approx([0.9, 0.6])  # an item is there: unchanged
     assert out.topk_ids.tolist() == [[1, 0, 2], [0, 1, 2]]
     assert out.topk_scores[0].tolist() == pytest.approx([0.85, 0.1, 0.05])
+
+
+def test_fusion_lets_two_weak_agreeing_opinions_beat_one_strong_disagreeing():
+    # Detector: 0.6 classic, 0.3 lemon. Classifier: 0.45 classic, 0.55 lemon. Together
+    # classic (0.27) beats lemon (0.165); the classifier alone would say lemon.
+    d = dets([[0, 0, 10, 10]], [0.6], [0])
+    d = Detections(d.boxes, d.scores, d.class_ids, np.array([[0, 1, -1]]),
+                   np.array([[0.6, 0.3, 0.0]], np.float32))  # fmt: skip
+    probs = np.array([[0.45, 0.55, 0.0]], np.float32)
+    fused = fuse_probabilities(d, probs, detector_weight=1.0, floor=0.003)
+    assert fused.argmax(1).tolist() == [0] and fused.sum() == pytest.approx(1.0)
+    assert fused[0, 0] / fused[0, 1] == pytest.approx(0.27 / 0.165, rel=1e-5)
+    assert fuse_probabilities(d, probs, 0.0, 0.003).argmax(1).tolist() == [1]
+
+
+def test_a_class_the_detector_did_not_list_counts_as_the_floor():
+    d = dets([[0, 0, 10, 10]], [0.9], [0])  # lists only class 0
+    fused = fuse_probabilities(d, np.array([[0.001, 0.0, 0.999]], np.float32), 1.0, 0.01)
+    assert fused.argmax(1).tolist() == [2]  # 0.999 x 0.01 beats 0.001 x 0.9
 
 
 def test_two_boxes_that_become_the_same_sku_on_one_item_merge_into_the_surer():
