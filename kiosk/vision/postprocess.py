@@ -69,12 +69,17 @@ def cxcywh_to_xyxy(b: np.ndarray) -> np.ndarray:
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise IoU of x1, y1, x2, y2 boxes: (n, 4) × (m, 4) → (n, m)."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0.0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0.0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0.0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
+    # Coordinate by coordinate on (n, m) grids rather than on (n, m, 2) stacks reduced
+    # with `prod`: the same float operations in the same order (so the same numbers),
+    # a third of the time at NMS sizes, where the call overhead is the cost.
+    ax1, ay1, ax2, ay2 = (a[:, i, None] for i in range(4))
+    bx1, by1, bx2, by2 = (b[:, i] for i in range(4))
+    iw = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0.0)
+    ih = np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0.0)
+    inter = iw * ih
+    area_a = np.maximum(ax2 - ax1, 0.0) * np.maximum(ay2 - ay1, 0.0)
+    area_b = np.maximum(bx2 - bx1, 0.0) * np.maximum(by2 - by1, 0.0)
+    union = area_a + area_b - inter
     return inter / np.maximum(union, 1e-9)
 
 
@@ -124,24 +129,26 @@ def decode(output: np.ndarray, params: DecodeParams = DecodeParams()) -> Detecti
         idx = idx[np.argpartition(-best[idx], params.max_candidates)[: params.max_candidates]]
     idx = idx[np.argsort(-best[idx], kind="stable")]
 
-    boxes = cxcywh_to_xyxy(pred[:4, idx].T.astype(np.float32))
-    scores = np.ascontiguousarray(cls[:, idx].T, dtype=np.float32)  # (m, classes)
+    # One gather of the candidates' columns, boxes and class scores together.
+    cand = np.ascontiguousarray(pred[:, idx].T, dtype=np.float32)  # (m, 4 + classes)
+    boxes = cxcywh_to_xyxy(cand[:, :4])
+    scores = cand[:, 4:]
     class_ids = scores.argmax(axis=1)
     iou = box_iou(boxes, boxes)
     same_class = class_ids[:, None] == class_ids[None, :]
     keep = greedy_suppress(iou, same_class, params.iou_threshold)
     if params.cross_class_iou < 1.0 and keep.size > 1:
-        sub = iou[np.ix_(keep, keep)]
-        keep = keep[greedy_suppress(sub, ~same_class[np.ix_(keep, keep)], params.cross_class_iou)]
+        sub = np.ix_(keep, keep)
+        keep = keep[greedy_suppress(iou[sub], ~same_class[sub], params.cross_class_iou)]
     keep = keep[: params.max_detections]
 
     kept_scores = scores[keep]
-    order = np.argsort(-kept_scores, axis=1, kind="stable")[:, :k]
-    topk_scores = np.take_along_axis(kept_scores, order, axis=1)
+    topk_ids = np.argsort(-kept_scores, axis=1, kind="stable")[:, :k].astype(np.int64)
+    topk_scores = kept_scores[np.arange(keep.size)[:, None], topk_ids]
     low = topk_scores < params.candidate_min_score
     low[:, 0] = False  # the winning class always stays
-    topk_ids = np.where(low, -1, order).astype(np.int64)
-    topk_scores = np.where(low, 0.0, topk_scores).astype(np.float32)
+    topk_ids[low] = -1
+    topk_scores[low] = 0.0
     return Detections(
         boxes=boxes[keep],
         scores=topk_scores[:, 0].copy(),

@@ -8,6 +8,7 @@ and the kiosk shows it to staff.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,17 @@ class FrameResult:
     post_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedFrame:
+    """A frame made ready for the model (see `Detector.prepare`)."""
+
+    image: np.ndarray  # the checked BGR frame (the second stage crops from it)
+    tensor: np.ndarray  # the model input, in the detector's reused buffer
+    letterbox: Letterbox
+    canvas: np.ndarray
+    pre_s: float
+
+
 SessionFactory = Callable[..., ort.InferenceSession]
 
 
@@ -167,6 +179,10 @@ class Detector:
         self.input_name = profile.input.name
         self.output_name = profile.output.name
         self.labels = list(profile.labels)
+        # Each calling thread's model input buffer, reused frame after frame (see
+        # `to_tensor`). Per thread, because an evaluation or a bench may call `detect`
+        # while the inference thread does.
+        self._inputs = threading.local()
         self.warmup_ms: list[float] = []
         blank = np.full((profile.input.height, profile.input.width, 3), 114, np.uint8)
         for _ in range(warmup_runs):
@@ -185,26 +201,43 @@ class Detector:
     def detect(self, image: np.ndarray) -> FrameResult:
         """One BGR frame → detections in frame pixels and `SeenItem`s with candidates.
         Raises `FrameError` for an unusable frame, `OutputError` for a broken output."""
+        return self.detect_prepared(self.prepare(image))
+
+    def prepare(self, image: np.ndarray) -> PreparedFrame:
+        """The first half of `detect`: the frame letterboxed and made the model's input.
+        The tensor is this thread's reused buffer: hand the result to `detect_prepared`
+        before the next `prepare` on the same thread. Raises `FrameError`."""
         t0 = time.perf_counter()
-        tensor, geo, canvas = preprocess_with_canvas(image, self.spec)
+        tensor, geo, canvas = preprocess_with_canvas(image, self.spec, self._input_buffer())
+        return PreparedFrame(image, tensor, geo, canvas, time.perf_counter() - t0)
+
+    def detect_prepared(self, frame: PreparedFrame) -> FrameResult:
+        """The second half of `detect`: run, decode, refine. Raises `OutputError`."""
+        geo = frame.letterbox
         t1 = time.perf_counter()
-        raw = self.run(tensor)
+        raw = self.run(frame.tensor)
         t2 = time.perf_counter()
-        check_output(raw, len(self.labels))
-        dets = decode(raw, self.params)
+        dets = decode(check_output(raw, len(self.labels)), self.params)
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
         run_s = t2 - t1
         if self.refiner is not None and len(dets):
-            crops, sizes = self.refiner.crops(image, dets.boxes)
+            crops, geometry = self.refiner.crops(frame.image, dets.boxes)
             t_c = time.perf_counter()
-            probs = self.refiner.run(crops, sizes)
+            probs = self.refiner.run(crops, geometry)
             run_s += time.perf_counter() - t_c
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
         items = self.seen_items(dets)
         t3 = time.perf_counter()
-        return FrameResult(dets, items, geo, canvas, t1 - t0, run_s, t3 - t1 - run_s)
+        return FrameResult(dets, items, geo, frame.canvas, frame.pre_s, run_s, t3 - t1 - run_s)
+
+    def _input_buffer(self) -> np.ndarray:
+        buf = getattr(self._inputs, "tensor", None)
+        if buf is None:
+            buf = np.empty((1, 3, self.spec.height, self.spec.width), np.float32)
+            self._inputs.tensor = buf
+        return buf
 
     def seen_items(self, dets: Detections) -> tuple[SeenItem, ...]:
         labels = self.labels
@@ -225,6 +258,7 @@ __all__ = [
     "FrameResult",
     "ModelError",
     "OutputError",
+    "PreparedFrame",
     "check_signature",
     "choose_providers",
     "input_spec",

@@ -33,6 +33,15 @@ class Motion:
     quiet_frames: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Signature:
+    """A frame shrunk, blurred and in float, with its mean brightness: worked out once,
+    because each signature is compared again as the previous frame and the anchor."""
+
+    pixels: np.ndarray
+    mean: float
+
+
 class TrayMotion:
     def __init__(
         self,
@@ -41,15 +50,15 @@ class TrayMotion:
     ):
         self.config = config
         self.region = region
-        self._prev: np.ndarray | None = None
-        self._anchor: np.ndarray | None = None
+        self._prev: _Signature | None = None
+        self._anchor: _Signature | None = None
         self._quiet = 0
 
     def reset(self) -> None:
         self._prev = self._anchor = None
         self._quiet = 0
 
-    def _signature(self, image: np.ndarray) -> np.ndarray:
+    def _signature(self, image: np.ndarray) -> _Signature:
         h, w = image.shape[:2]
         x1, y1, x2, y2 = self.region
         crop = image[int(y1 * h) : max(int(y2 * h), int(y1 * h) + 1),
@@ -58,11 +67,14 @@ class TrayMotion:
         f = max(1, round(grey.shape[1] / self.config.width))
         gh, gw = max(1, grey.shape[0] // f), max(1, grey.shape[1] // f)
         small = cv2.resize(grey[: gh * f, : gw * f], (gw, gh), interpolation=cv2.INTER_AREA)
-        return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
+        pixels = cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
+        return _Signature(pixels, float(pixels.mean()))
 
-    def _changed(self, cur: np.ndarray, ref: np.ndarray) -> float:
-        gain = (float(ref.mean()) + 1.0) / (float(cur.mean()) + 1.0)
-        diff = np.abs(cur * gain - ref)
+    def _changed(self, cur: _Signature, ref: _Signature) -> float:
+        gain = (ref.mean + 1.0) / (cur.mean + 1.0)
+        diff = cur.pixels * gain
+        diff -= ref.pixels
+        np.abs(diff, out=diff)
         return float(np.count_nonzero(diff > self.config.pixel_delta)) / diff.size
 
     def update(self, image: np.ndarray) -> Motion:
@@ -73,7 +85,8 @@ class TrayMotion:
             self._quiet = 0
             return Motion(False, False, 0.0, 0.0, 0)
         changed = self._changed(sig, self._prev)
-        drift = self._changed(sig, self._anchor)
+        # Right after motion the anchor is the previous frame: one comparison is both.
+        drift = changed if self._anchor is self._prev else self._changed(sig, self._anchor)
         self._prev = sig
         if changed > limit or drift > limit:
             self._quiet = 0

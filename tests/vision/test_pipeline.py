@@ -12,6 +12,7 @@ from hardware.camera.frames import CameraFault, Frame
 from kiosk.models import ModelError, ModelRepository
 from kiosk.vision.config import StabilityConfig, VisionConfig, VotingConfig
 from kiosk.vision.pipeline import HealthState, LatestFrame, VisionPipeline
+from kiosk.vision.preprocess import preprocess
 from kiosk.vision.session import CPU, Detector, choose_providers
 from tests.vision.tiny_models import constant_detector, profile_for, write_release, yolo_output
 
@@ -48,6 +49,27 @@ def test_detector_maps_boxes_to_the_frame_and_names_skus(release):
     assert [c.sku for c in it.candidates] == ["cola-classic-330", "cola-lemon-330"]
     assert it.best.score == pytest.approx(0.9)
     assert res.run_s > 0 and res.pre_s > 0 and res.post_s > 0
+
+
+def test_the_model_input_is_one_reused_buffer_per_thread_holding_the_plain_tensor(release):
+    det = Detector(release, warmup_runs=0)
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8) for _ in range(2))
+    want_a, want_b = preprocess(a, det.spec)[0], preprocess(b, det.spec)[0]
+    first = det.prepare(a)
+    assert np.array_equal(first.tensor, want_a)
+    second = det.prepare(b)
+    assert second.tensor is first.tensor and np.array_equal(second.tensor, want_b)
+    # Another thread (an evaluation while the pipeline runs) gets a buffer of its own.
+    elsewhere = []
+    worker = threading.Thread(target=lambda: elsewhere.append(det.prepare(a).tensor))
+    worker.start()
+    worker.join()
+    assert elsewhere[0] is not second.tensor and np.array_equal(elsewhere[0], want_a)
+    assert np.array_equal(second.tensor, want_b)
+    # `detect` is the two halves in one call.
+    whole, halves = det.detect(b), det.detect_prepared(det.prepare(b))
+    assert np.array_equal(whole.canvas, halves.canvas) and whole.items == halves.items
 
 
 def test_provider_preference_keeps_available_order_and_cpu_last():

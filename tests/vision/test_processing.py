@@ -1,5 +1,6 @@
 """Pre- and post-processing: the pure functions the kiosk and training share."""
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -50,6 +51,34 @@ def test_letterbox_same_size_is_untouched():
     assert geo.scale == 1.0 and np.array_equal(canvas, img)
 
 
+def letterbox_by_fill_resize_and_paste(image, input_w, input_h, fill):
+    """The plain way to letterbox: a grey canvas, a resized copy pasted into it."""
+    h, w = image.shape[:2]
+    geo = letterbox_geometry(w, h, input_w, input_h)
+    new_w, new_h = (
+        min(input_w, max(1, round(w * geo.scale))),
+        min(input_h, max(1, round(h * geo.scale))),
+    )
+    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    canvas = np.full((input_h, input_w, 3), fill, np.uint8)
+    canvas[geo.pad_y : geo.pad_y + new_h, geo.pad_x : geo.pad_x + new_w] = resized
+    return canvas
+
+
+@pytest.mark.parametrize(
+    ("fw", "fh", "iw", "ih"),
+    [(1280, 720, 448, 256), (200, 400, 320, 320), (1920, 1080, 640, 640), (100, 60, 448, 256),
+     (448, 250, 448, 256), (250, 256, 448, 256), (640, 480, 448, 256)],
+)  # fmt: skip
+def test_letterbox_resizing_into_the_canvas_gives_the_plain_canvas(fw, fh, iw, ih):
+    # Landscape, portrait (the resize writes into a strided view), upscaled, and frames
+    # that need no resize but still need bars.
+    img = np.random.default_rng(fw * fh).integers(0, 256, (fh, fw, 3), dtype=np.uint8)
+    canvas, _ = letterbox(img, iw, ih, fill=114)
+    assert canvas.flags.c_contiguous
+    assert np.array_equal(canvas, letterbox_by_fill_resize_and_paste(img, iw, ih, 114))
+
+
 @given(
     fw=st.integers(16, 2000),
     fh=st.integers(16, 2000),
@@ -79,6 +108,39 @@ def test_to_tensor_swaps_to_rgb_and_scales():
     assert (bgr[0, 0] == 1.0).all()
     norm = to_tensor(canvas, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
     assert (norm[0, 2] == 1.0).all() and (norm[0, 0] == -1.0).all()
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"rgb": False}, {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)},
+     {"scale": 1.0}],
+)  # fmt: skip
+def test_to_tensor_into_a_reused_buffer_is_the_plain_tensor(kw):
+    rng = np.random.default_rng(1)
+    canvas = rng.integers(0, 256, (256, 448, 3), dtype=np.uint8)
+    plain = to_tensor(canvas, **kw)
+    # What the training recipe's numbers mean: colour order, cast, scale, normalise.
+    planes = canvas[..., ::-1] if kw.get("rgb", True) else canvas
+    want = planes.transpose(2, 0, 1)[None].astype(np.float32) * np.float32(kw.get("scale", 1 / 255))
+    if "mean" in kw:
+        want = (want - np.float32(kw["mean"])[:, None, None]) / np.float32(kw["std"])[:, None, None]
+    np.testing.assert_allclose(plain, want, rtol=0, atol=1e-6)
+    buf = np.full((1, 3, 256, 448), np.nan, np.float32)
+    for _ in range(2):  # a second frame into the same buffer leaves nothing of the first
+        got = to_tensor(canvas, **kw, out=buf)
+        assert got is buf and np.array_equal(got, plain)
+        canvas = rng.integers(0, 256, (256, 448, 3), dtype=np.uint8)
+        plain = to_tensor(canvas, **kw)
+
+
+@pytest.mark.parametrize(
+    "out",
+    [np.empty((1, 3, 256, 320), np.float32), np.empty((1, 3, 256, 448), np.float64),
+     np.empty((1, 3, 448, 256), np.float32).transpose(0, 1, 3, 2)],
+)  # fmt: skip
+def test_to_tensor_refuses_a_buffer_it_cannot_fill_in_place(out):
+    with pytest.raises(ValueError, match="out must be"):
+        to_tensor(np.zeros((256, 448, 3), np.uint8), out=out)
 
 
 @pytest.mark.parametrize(
@@ -179,6 +241,26 @@ def test_nms_output_has_no_same_class_pair_above_the_iou(n, seed):
     np.fill_diagonal(same, False)
     assert not (iou[same] > 0.45 + 1e-6).any()
     assert (np.diff(d.scores) <= 1e-7).all()
+
+
+def iou_by_hand(p, q):
+    iw = max(0.0, min(p[2], q[2]) - max(p[0], q[0]))
+    ih = max(0.0, min(p[3], q[3]) - max(p[1], q[1]))
+    union = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - iw * ih
+    return iw * ih / max(union, 1e-9)
+
+
+@given(n=st.integers(0, 30), m=st.integers(0, 30), seed=st.integers(0, 2**16))
+@settings(max_examples=100, deadline=None)
+def test_box_iou_is_the_pairwise_iou(n, m, seed):
+    rng = np.random.default_rng(seed)
+    # (k, 2 corners, x/y) sorted over the corners: x1 <= x2 and y1 <= y2.
+    a, b = (np.sort(rng.random((k, 2, 2)) * 100, axis=1).reshape(k, 4).astype(np.float32)
+            for k in (n, m))  # fmt: skip
+    want = np.array([[iou_by_hand(p, q) for q in b] for p in a], np.float32).reshape(n, m)
+    got = box_iou(a, b)
+    assert got.shape == (n, m) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(1, 3, 10), (2, 44, 10), (44,), (1, 10, 44, 1)])

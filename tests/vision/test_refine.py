@@ -58,6 +58,13 @@ def test_crop_tensor_is_rgb_in_unit_range():
     assert x.shape == (1, 3, 4, 4) and x[0, 0].max() == 1.0 and x[0, 2].max() == 0.0
 
 
+def test_crop_tensor_is_the_plain_reorder_cast_and_scale():
+    crops = np.random.default_rng(0).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
+    want = crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) * np.float32(1 / 255)
+    got = crops_to_tensor(crops)
+    assert got.flags.c_contiguous and np.array_equal(got, want)
+
+
 def test_box_geometry_ignores_orientation_and_scales_with_the_frame():
     # Centred boxes: the size is the same lying or standing, and at twice the resolution.
     lying = box_geometry(np.array([[512, 296, 768, 424]]), 1280, 720)
