@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnxruntime as ort
@@ -22,7 +22,7 @@ from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
 from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
-from kiosk.vision.refine import Refiner, apply_probabilities
+from kiosk.vision.refine import FUSION_TOPK, Refiner, apply_probabilities, fuse_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,10 @@ class Detector:
         t1 = time.perf_counter()
         raw = self.run(frame.tensor)
         t2 = time.perf_counter()
-        dets = decode(check_output(raw, len(self.labels)), self.params)
+        params = self.params
+        if self.refiner is not None:  # the fusion weighs more of the detector's opinion
+            params = replace(params, topk=max(params.topk, FUSION_TOPK))
+        dets = decode(check_output(raw, len(self.labels)), params)
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
         run_s = t2 - t1
         if self.refiner is not None and len(dets):
@@ -225,6 +228,8 @@ class Detector:
             t_c = time.perf_counter()
             probs = self.refiner.run(crops, geometry)
             run_s += time.perf_counter() - t_c
+            c = self.refiner.profile
+            probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
