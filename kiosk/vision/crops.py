@@ -57,8 +57,7 @@ def box_geometry(boxes: np.ndarray, frame_width: int, frame_height: int) -> np.n
 
 def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP_PAD) -> np.ndarray:
     """BGR frame + (n, 4) boxes in frame pixels → (n, size, size, 3) uint8 BGR patches.
-    The part of a window outside the frame stays grey (the letterbox grey). Area
-    resampling, because most windows shrink and a shrunken word must stay legible."""
+    The part of a window outside the frame stays grey (the letterbox grey)."""
     fh, fw = image.shape[:2]
     windows = crop_windows(boxes, pad)
     out = np.full((len(windows), size, size, 3), FILL, np.uint8)
@@ -74,9 +73,16 @@ def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP
         if dx2 <= dx1 or dy2 <= dy1:
             continue
         region = image[iy1:iy2, ix1:ix2]
-        interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+        # Halve with area averaging while the window is over twice the patch (OpenCV's
+        # fast path for exact halves: no aliasing, a tenth of the cost of area
+        # resampling at an arbitrary scale), then one bilinear step to the patch.
+        while s < 0.5:
+            region = cv2.resize(region, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+            s *= 2.0
         patch = out[i, dy1:dy2, dx1:dx2]
-        resized = cv2.resize(region, (dx2 - dx1, dy2 - dy1), dst=patch, interpolation=interp)
+        resized = cv2.resize(
+            region, (dx2 - dx1, dy2 - dy1), dst=patch, interpolation=cv2.INTER_LINEAR
+        )
         if resized is not patch:  # OpenCV silently allocates when it cannot use `dst`
             patch[...] = resized
     return out

@@ -77,7 +77,7 @@ def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str,
 
 
 def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
-    cache = root / f".crops2_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
+    cache = root / f".crops3_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
     if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
         data = dict(np.load(cache))
         log(f"loaded {len(data['classes'])} crops from {cache}")
