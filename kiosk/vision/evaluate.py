@@ -146,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also report cacc at thresholds 0.15..0.70 (tune on val, never on test)",
     )
+    ap.add_argument(
+        "--detector-weight",
+        type=float,
+        default=None,
+        help="override the second stage's fusion weight (tune on val, never on test)",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -153,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         release = ModelRepository(args.repository).load(args.model, args.version)
         detector = Detector(release, threads=args.threads, warmup_runs=2)
         detector.params = replace(detector.params, score_threshold=MAP_FLOOR)
+        if args.detector_weight is not None and detector.refiner is not None:
+            r = detector.refiner
+            r.profile = r.profile.model_copy(update={"detector_weight": args.detector_weight})
         if args.data is not None:
             data, limit = args.data, args.scenes
         else:
@@ -171,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         **metrics,
         "model": detector.version,
         "provider": detector.provider,
+        "second_stage": (
+            {"detector_weight": detector.refiner.profile.detector_weight}
+            if detector.refiner is not None
+            else None
+        ),
         "data": str(data),
         "seconds": round(time.perf_counter() - t0, 1),
     }

@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, required=True, help="training run directory")
     ap.add_argument("--onnx", type=Path, help="model file (default RUN/model.onnx)")
     ap.add_argument("--classifier", type=Path, help="train_crops run directory (second stage)")
+    ap.add_argument("--detector-weight", type=float, default=1.0,
+                    help="fusion weight of the detector's class scores (tuned on val)")  # fmt: skip
     ap.add_argument("--name", default=DEFAULT_NAME)
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
@@ -185,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.classifier:
         doc = profile.model_dump(mode="json", by_alias=True)
         doc["classifier"] = classifier_section(args.classifier)
+        doc["classifier"]["detector_weight"] = args.detector_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
         profile = ModelProfile.model_validate(doc)
     repo = ModelRepository(args.repository)
