@@ -24,10 +24,13 @@ from hardware.sim.tray import ItemView, VirtualTray
 from kiosk.domain.tray_view import Candidate, SeenItem
 from kiosk.vision.postprocess import DecodeParams, Detections
 from kiosk.vision.preprocess import Letterbox
-from kiosk.vision.session import FrameResult
+from kiosk.vision.session import FrameResult, PreparedFrame
 
 # A lower item counts as hidden when the items resting on it cover this share of it.
 HIDDEN_COVER = 0.7
+
+
+_NO_TENSOR = np.zeros((1, 3, 0, 0), np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,16 @@ class TrayOracle:
             return (Candidate(sku, 0.46), *(Candidate(s, 0.41 - 0.02 * i)
                                             for i, s in enumerate(family)))  # fmt: skip
         return (Candidate(sku, 0.91), *(Candidate(s, 0.03) for s in family[:2]))
+
+    # The pipeline's two-step contract (`Detector.prepare` / `detect_prepared`): the
+    # oracle needs no model input, and its "canvas" is the frame itself (motion is
+    # judged on it like on a letterboxed one).
+    def prepare(self, image: np.ndarray) -> PreparedFrame:
+        h, w = image.shape[:2]
+        return PreparedFrame(image, _NO_TENSOR, Letterbox(1.0, 0, 0, w, h, w, h), image, 0.0)
+
+    def detect_prepared(self, frame: PreparedFrame) -> FrameResult:
+        return self.detect(frame.image)
 
     def detect(self, image: np.ndarray) -> FrameResult:
         t0 = time.perf_counter()
