@@ -23,6 +23,7 @@ import numpy as np
 
 CROP_PAD = 0.08  # context around the box: the pack's edge shape tells too
 FILL = 114
+GEOMETRY_FEATURES = 4  # see `box_geometry`
 
 
 def crop_windows(boxes: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
@@ -35,9 +36,6 @@ def crop_windows(boxes: np.ndarray, pad: float = CROP_PAD) -> np.ndarray:
     side = np.maximum(side, 4.0)
     half = side * 0.5
     return np.stack([cx - half, cy - half, cx + half, cy + half], 1)
-
-
-GEOMETRY_FEATURES = 4
 
 
 def box_geometry(boxes: np.ndarray, frame_width: int, frame_height: int) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 The detector decides *where* the items are and how sure it is that an item is there
 (`Detections.scores` stays the detector's); the classifier, when the release has one,
-decides *which* SKU each box is (`class_ids` and the top-k candidates become its
-probabilities). Two boxes on one item that the detector called by two look-alike
+decides *which* SKU each box is, with the detector's class scores as a second opinion
+(`fuse_probabilities`; `class_ids` and the top-k candidates come from the fused
+distribution). Two boxes on one item that the detector called by two look-alike
 names can become the same SKU here, so such duplicates are merged afterwards.
 """
 
@@ -118,8 +119,9 @@ def fuse_probabilities(
 def apply_probabilities(
     dets: Detections, probs: np.ndarray, topk: int, min_score: float = 0.01
 ) -> Detections:
-    """Detections whose classes and candidates are the classifier's, duplicates merged.
-    Pure: the refinement rule, testable without a model."""
+    """Detections whose classes and candidates come from `probs` (one distribution per
+    box, best first), duplicates merged. Pure: the refinement rule, testable without a
+    model."""
     n = len(dets)
     if n == 0:
         return dets
