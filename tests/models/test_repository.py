@@ -118,6 +118,29 @@ def test_publish_is_atomic_and_versions_are_immutable(tmp_path, tiny):
     assert repo.versions("tiny") == [1]
 
 
+def test_publish_carries_the_second_stage_with_its_checksum(tmp_path, tiny):
+    from tests.vision.tiny_models import classifier_section, colour_classifier
+
+    data, profile = tiny
+    clf = colour_classifier(np.eye(3, dtype=np.float32))
+    src, clf_src = tmp_path / "src.onnx", tmp_path / "classifier.onnx"
+    src.write_bytes(data)
+    clf_src.write_bytes(clf)
+    doc = profile.model_dump(by_alias=True)
+    two_stage = ModelProfile.model_validate({**doc, "classifier": classifier_section(clf)})
+    repo = ModelRepository(tmp_path / "repo")
+    with pytest.raises(ModelError, match="a classifier file goes with"):
+        repo.publish(src, two_stage)  # the profile names a classifier; no file given
+    clf_src.write_bytes(clf + b"x")
+    with pytest.raises(ModelError, match=r"classifier\.onnx: sha256 does not match"):
+        repo.publish(src, two_stage, clf_src)
+    assert repo.versions("tiny") == []  # nothing half-published
+    clf_src.write_bytes(clf)
+    release = repo.publish(src, two_stage, clf_src)
+    assert release.classifier_path is not None
+    assert sha256_file(release.classifier_path) == two_stage.classifier.sha256
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
