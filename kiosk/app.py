@@ -421,7 +421,7 @@ class KioskApp:
         self.vision = VisionPipeline(
             # a frozen or black picture is a camera fault, not "an empty tray"
             CheckedSource(camera),
-            self.detector,  # type: ignore[arg-type]  # duck-typed Detector
+            self.detector,
             self.vision_config,
             on_view=self.watch.on_view,
             on_preview=self._on_preview,

@@ -17,12 +17,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 from hardware.camera.frames import CameraFault, Frame, FrameSource
 from kiosk.domain.tray_view import TrayView
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.preprocess import FrameError, check_frame
-from kiosk.vision.session import Detector, FrameResult
+from kiosk.vision.session import FrameResult, PreparedFrame
 from kiosk.vision.stability import Motion, StillFrameVoter, TrayMotion
 
 log = logging.getLogger(__name__)
@@ -118,19 +121,36 @@ class _Stats:
 NO_FRAME_AFTER_S = 2.0
 
 
+@runtime_checkable
+class FrameDetector(Protocol):
+    """What the pipeline needs of a detector: `kiosk.vision.session.Detector`, or the
+    demo's tray oracle. Declared, so that a stand-in that falls behind the real one
+    is refused when the kiosk is composed (and in a test), not frame after frame."""
+
+    version: str
+    provider: str
+
+    def prepare(self, image: np.ndarray) -> PreparedFrame: ...
+
+    def detect_prepared(self, frame: PreparedFrame) -> FrameResult: ...
+
+
 class VisionPipeline:
     """Owns the capture and inference threads of one camera."""
 
     def __init__(
         self,
         source: FrameSource,
-        detector: Detector,
+        detector: FrameDetector,
         config: VisionConfig = VisionConfig(),  # noqa: B008
         on_view: Callable[[TrayView], None] | None = None,
         on_preview: Callable[[Frame], None] | None = None,
         on_outcome: Callable[[FrameOutcome], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
+        if not isinstance(detector, FrameDetector):
+            raise TypeError(f"{type(detector).__name__} is not a FrameDetector (prepare, "
+                            "detect_prepared, version, provider)")  # fmt: skip
         self.source = source
         self.detector = detector
         self.config = config

@@ -261,3 +261,30 @@ def test_open_detector_applies_the_config(release, tmp_path):
     assert det.detect(np.zeros((256, 320, 3), np.uint8)).items == ()  # 0.9 < 0.95
     with pytest.raises(ModelError, match="not in the catalog"):
         open_detector(cfg, known_skus=["banana"])
+
+
+def test_a_detector_stand_in_must_keep_up_with_the_pipeline_contract(release):
+    from kiosk.vision.pipeline import FrameDetector
+
+    class OldStandIn:  # what the demo's oracle was before the pipeline split detect()
+        version, provider = "old", "none"
+
+        def detect(self, image):
+            raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="OldStandIn is not a FrameDetector"):
+        VisionPipeline(None, OldStandIn())  # type: ignore[arg-type]
+    assert isinstance(Detector(release, warmup_runs=0), FrameDetector)
+
+
+def test_the_demo_tray_oracle_is_a_frame_detector():
+    from hardware.sim.camera_model import default_camera
+    from hardware.sim.catalog import load_sim_catalog
+    from hardware.sim.tray import VirtualTray
+    from kiosk.station.sim_world import TrayOracle
+    from kiosk.vision.pipeline import FrameDetector
+
+    oracle = TrayOracle(VirtualTray(load_sim_catalog()), default_camera(1280, 720), {})
+    assert isinstance(oracle, FrameDetector)
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    assert oracle.detect_prepared(oracle.prepare(frame)).items == ()  # an empty tray
