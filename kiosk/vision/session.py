@@ -302,7 +302,5 @@ def open_detector(
         if v is not None
     }
     if overrides:
-        from dataclasses import replace
-
         detector.params = replace(detector.params, **overrides)
     return detector

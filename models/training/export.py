@@ -14,10 +14,13 @@ import argparse
 import io
 import warnings
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
 from models.training.net import TrayNet, YoloV8Export, fuse_batchnorm
+
+M = TypeVar("M", bound=torch.nn.Module)
 
 OPSET = 17
 INPUT_NAME = "images"
@@ -63,6 +66,13 @@ def deploy_model(net: TrayNet) -> YoloV8Export:
 def load_onnx_weights(path: Path, num_classes: int, input_size: tuple[int, int],
                       **arch: object) -> YoloV8Export:  # fmt: skip
     """A torch `YoloV8Export` carrying the weights of an exported ONNX file."""
+    net = TrayNet(num_classes, input_size, **arch)  # type: ignore[arg-type]
+    return load_initializers(deploy_model(net), path, "TrayNet")
+
+
+def load_initializers(deploy: M, path: Path, kind: str) -> M:
+    """Fill a fused deploy module with the initializers of the ONNX file exported from
+    it (named as its state dict); `ValueError` when the file lacks some of them."""
     import onnx
     from onnx import numpy_helper
 
@@ -73,12 +83,10 @@ def load_onnx_weights(path: Path, num_classes: int, input_size: tuple[int, int],
     for node in model.graph.node:
         if node.op_type == "Identity" and node.input[0] in weights:
             weights[node.output[0]] = weights[node.input[0]]
-    net = TrayNet(num_classes, input_size, **arch)  # type: ignore[arg-type]
-    deploy = deploy_model(net)
     state = deploy.state_dict()
     missing = [k for k in state if k not in weights]
     if missing:
-        raise ValueError(f"{path}: ONNX lacks weights for {missing[:5]} (not a TrayNet export?)")
+        raise ValueError(f"{path}: ONNX lacks weights for {missing[:5]} (not a {kind} export?)")
     deploy.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in state})
     return deploy.eval()
 

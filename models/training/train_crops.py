@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, cut_crops
+from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.scenes import load_scenes
 from models.training.crop_net import CROP_SIZE, CropNet, CropNetExport
 from models.training.net import fuse_batchnorm
@@ -91,9 +91,8 @@ def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[s
 
 
 def to_tensor(crops: np.ndarray) -> torch.Tensor:
-    """uint8 BGR (n, s, s, 3) → float RGB (n, 3, s, s) 0..1, as `crops_to_tensor`."""
-    x = torch.from_numpy(np.ascontiguousarray(crops[..., ::-1]))
-    return x.permute(0, 3, 1, 2).float().div_(255.0)
+    """uint8 BGR (n, s, s, 3) → float RGB (n, 3, s, s) 0..1: the kiosk's own conversion."""
+    return torch.from_numpy(crops_to_tensor(crops))
 
 
 def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -148,23 +147,10 @@ def export_onnx(net: CropNet, path: Path) -> bytes:
 def load_onnx_weights(path: Path, num_classes: int, width: int = 32) -> CropNetExport:
     """A torch `CropNetExport` carrying the weights of an exported classifier file
     (the train/serve consistency test runs the shipped classifier through torch)."""
-    import copy
+    from models.training.export import load_initializers
 
-    import onnx
-    from onnx import numpy_helper
-
-    model = onnx.load(str(path))
-    weights = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    for node in model.graph.node:  # initializers the exporter shared through Identity
-        if node.op_type == "Identity" and node.input[0] in weights:
-            weights[node.output[0]] = weights[node.input[0]]
-    deploy = CropNetExport(fuse_batchnorm(copy.deepcopy(CropNet(num_classes, width)).eval()))
-    state = deploy.state_dict()
-    missing = [k for k in state if k not in weights]
-    if missing:
-        raise ValueError(f"{path}: ONNX lacks weights for {missing[:5]} (not a CropNet export?)")
-    deploy.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in state})
-    return deploy.eval()
+    deploy = CropNetExport(fuse_batchnorm(CropNet(num_classes, width).eval()))
+    return load_initializers(deploy, path, "CropNet")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -159,7 +159,7 @@ def crop_scenes():
 
 
 def classify_training_side(torch_export, image, boxes):
-    """The recipe's path: its own tensor conversion, torch forward."""
+    """The recipe's path: its crops and tensors, torch forward."""
     from kiosk.vision.crops import box_geometry, cut_crops
     from models.training.train_crops import to_tensor
 
