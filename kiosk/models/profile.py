@@ -22,9 +22,13 @@ class InputProfile(_Strict):
     name: str = Field(description="name of the model's image input")
     width: int = Field(gt=0, le=4096, description="input width in pixels")
     height: int = Field(gt=0, le=4096, description="input height in pixels")
-    layout: Literal["NCHW"] = Field("NCHW", description="tensor layout")
+    # float32 NCHW: the kiosk converts the pixels (scale, mean, std below). uint8 NHWC:
+    # the model takes the letterboxed bytes as they are and converts them itself, as an
+    # NPU deployment does (`models.training.uint8_input`); scale, mean and std then
+    # record what the model does inside.
+    layout: Literal["NCHW", "NHWC"] = Field("NCHW", description="tensor layout")
     color: Literal["RGB", "BGR"] = Field("RGB", description="channel order the model expects")
-    dtype: Literal["float32"] = "float32"
+    dtype: Literal["float32", "uint8"] = Field("float32", description="element type")
     scale: float = Field(1.0 / 255.0, gt=0, description="pixel value multiplier (0..255 → 0..1)")
     mean: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="subtracted after scale")
     std: tuple[float, float, float] = Field((1.0, 1.0, 1.0), description="divided after mean")
@@ -37,6 +41,13 @@ class InputProfile(_Strict):
         if any(s <= 0 for s in v):
             raise ValueError("std values must be positive")
         return v
+
+    @model_validator(mode="after")
+    def _layout_goes_with_dtype(self) -> InputProfile:
+        if (self.dtype, self.layout) not in (("float32", "NCHW"), ("uint8", "NHWC")):
+            raise ValueError(f"a {self.dtype} {self.layout} input is not supported "
+                             "(float32 NCHW or uint8 NHWC)")  # fmt: skip
+        return self
 
 
 class OutputProfile(_Strict):
@@ -84,7 +95,11 @@ class ClassifierProfile(_Strict):
     size_bytes: int = Field(gt=0)
     crop_size: int = Field(128, gt=8, le=1024, description="square crop side in pixels")
     crop_pad: float = Field(0.08, ge=0, le=1, description="context around the box, share")
-    crops_input: str = Field("crops", description="[N, 3, S, S] RGB 0..1")
+    crops_input: str = Field("crops", description="[N, 3, S, S] RGB 0..1, or see crops_dtype")
+    # As the detector's input: uint8 NHWC hands the cut patches over as they are.
+    crops_dtype: Literal["float32", "uint8"] = Field("float32", description="0..1 or bytes")
+    crops_layout: Literal["NCHW", "NHWC"] = Field("NCHW", description="crops tensor layout")
+    crops_color: Literal["RGB", "BGR"] = Field("RGB", description="channel order of the crops")
     geometry_input: str = Field(
         "geometry", description="[N, 4] box size and place in the frame (kiosk.vision.crops)"
     )
@@ -97,6 +112,16 @@ class ClassifierProfile(_Strict):
     )
     training: TrainingRecord = TrainingRecord()
     metrics: dict[str, object] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _crops_format_supported(self) -> ClassifierProfile:
+        fmt = (self.crops_dtype, self.crops_layout, self.crops_color)
+        if fmt[:2] != ("uint8", "NHWC") and fmt != ("float32", "NCHW", "RGB"):
+            raise ValueError(
+                f"{' '.join(fmt)} crops are not supported (float32 NCHW RGB, as "
+                "kiosk.vision.crops.crops_to_tensor makes them, or uint8 NHWC)"
+            )
+        return self
 
 
 class ModelProfile(_Strict):

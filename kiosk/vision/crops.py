@@ -93,3 +93,12 @@ def crops_to_tensor(crops: np.ndarray) -> np.ndarray:
     planar = np.ascontiguousarray(crops.transpose(0, 3, 1, 2)[:, ::-1])
     out = np.empty(planar.shape, np.float32)
     return np.multiply(planar, np.float32(1.0 / 255.0), out=out, casting="unsafe")
+
+
+def crops_to_input(crops: np.ndarray, dtype: str = "float32", color: str = "RGB") -> np.ndarray:
+    """(n, s, s, 3) uint8 BGR patches → the classifier's crops input as its profile
+    declares it: float32 (n, 3, s, s) RGB 0..1 (`crops_to_tensor`), or for a uint8 model
+    the patches themselves (BGR: no copy) or with their channels swapped (RGB)."""
+    if dtype != "uint8":
+        return crops_to_tensor(crops)
+    return crops if color == "BGR" else np.ascontiguousarray(crops[..., ::-1])

@@ -164,6 +164,28 @@ class InputSpec:
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     fill: int = 114
+    # "uint8": the model takes the canvas's bytes (N, H, W, 3) and converts them itself;
+    # scale, mean and std are then the model's business.
+    dtype: str = "float32"
+
+
+def canvas_to_input(
+    canvas: np.ndarray, spec: InputSpec, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The model input for a letterboxed uint8 BGR canvas: float32 (1, 3, H, W) made by
+    `to_tensor`, or for a uint8 model the canvas itself as (1, H, W, 3), a view without
+    a copy (BGR), or its channels swapped into `out` (RGB)."""
+    if spec.dtype != "uint8":
+        return to_tensor(canvas, spec.rgb, spec.scale, spec.mean, spec.std, out)
+    if not spec.rgb:
+        return canvas[None]
+    if out is None:
+        out = np.empty((1, *canvas.shape), np.uint8)
+    dst = out[0]
+    swapped = cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB, dst=dst)
+    if swapped is not dst:  # OpenCV silently allocates when it cannot use `dst`
+        dst[...] = swapped
+    return out
 
 
 def preprocess(image: np.ndarray, spec: InputSpec) -> tuple[np.ndarray, Letterbox]:
@@ -177,7 +199,6 @@ def preprocess_with_canvas(
 ) -> tuple[np.ndarray, Letterbox, np.ndarray]:
     """As `preprocess`, also returning the uint8 canvas (motion is judged on it: a
     small image already, so no second resize of the full frame). The tensor is written
-    into `out` when given (see `to_tensor`)."""
+    into `out` when given (see `canvas_to_input`)."""
     canvas, geo = letterbox(check_frame(image), spec.width, spec.height, spec.fill)
-    tensor = to_tensor(canvas, spec.rgb, spec.scale, spec.mean, spec.std, out)
-    return tensor, geo, canvas
+    return canvas_to_input(canvas, spec, out), geo, canvas

@@ -17,7 +17,7 @@ import onnxruntime as ort
 
 from kiosk.models.profile import ClassifierProfile
 from kiosk.models.repository import ModelError, ModelRelease
-from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
+from kiosk.vision.crops import FILL, GEOMETRY_FEATURES, box_geometry, crops_to_input, cut_crops
 from kiosk.vision.postprocess import Detections, box_iou, greedy_suppress
 
 # Detector candidates per box that the fusion weighs (classes below them get the floor).
@@ -33,16 +33,19 @@ def check_classifier_signature(
 ) -> None:
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name: o for o in session.get_outputs()}
-    wants = [(c.crops_input, [3, c.crop_size, c.crop_size])]
-    wants.append((c.geometry_input, [GEOMETRY_FEATURES]))
-    for name, tail in wants:
+    s = c.crop_size
+    nhwc = c.crops_layout == "NHWC"
+    wants = [(c.crops_input, c.crops_dtype, [s, s, 3] if nhwc else [3, s, s])]
+    wants.append((c.geometry_input, "float32", [GEOMETRY_FEATURES]))
+    for name, dtype, tail in wants:
         arg = inputs.get(name)
         if arg is None:
             raise ModelError(f"{where}: classifier has no input {name!r} (has {sorted(inputs)})")
-        if arg.type != "tensor(float)" or list(arg.shape[1:]) != tail:
+        want_type = "tensor(uint8)" if dtype == "uint8" else "tensor(float)"
+        if arg.type != want_type or list(arg.shape[1:]) != tail:
             raise ModelError(
                 f"{where}: classifier input {name!r} is {arg.type} {arg.shape}, "
-                f"the profile says float [N, {', '.join(map(str, tail))}]"
+                f"the profile says {dtype} [N, {', '.join(map(str, tail))}]"
             )
     if len(inputs) != 2:
         raise ModelError(f"{where}: classifier has inputs {sorted(inputs)}, expected two")
@@ -77,7 +80,7 @@ class Refiner:
             raise ModelError(f"{release.ref}: onnxruntime cannot load {path.name}: {err}") from None
         check_classifier_signature(self.session, c, release.profile.num_classes, release.ref)
         # Warm up with a tray-sized batch: the first runs allocate and pick kernels.
-        blank = np.full((8, 3, c.crop_size, c.crop_size), 114 / 255, np.float32)
+        blank = self._to_input(np.full((8, c.crop_size, c.crop_size, 3), FILL, np.uint8))
         for _ in range(2):
             self.run(blank, np.ones((8, GEOMETRY_FEATURES), np.float32))
 
@@ -86,7 +89,10 @@ class Refiner:
         c = self.profile
         patches = cut_crops(image, boxes, c.crop_size, c.crop_pad)
         h, w = image.shape[:2]
-        return crops_to_tensor(patches), box_geometry(boxes, w, h)
+        return self._to_input(patches), box_geometry(boxes, w, h)
+
+    def _to_input(self, patches: np.ndarray) -> np.ndarray:
+        return crops_to_input(patches, self.profile.crops_dtype, self.profile.crops_color)
 
     def run(self, crops: np.ndarray, geometry: np.ndarray) -> np.ndarray:
         """The bare classifier `session.run()`: (n, classes) probabilities."""

@@ -55,6 +55,7 @@ def input_spec(profile: ModelProfile) -> InputSpec:
         mean=p.mean,
         std=p.std,
         fill=p.letterbox_fill,
+        dtype=p.dtype,
     )
 
 
@@ -63,8 +64,9 @@ def check_signature(session: ort.InferenceSession, profile: ModelProfile, where:
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if len(inputs) != 1:
         raise ModelError(f"{where}: model has {len(inputs)} inputs, expected one image input")
-    want_in = [1, 3, profile.input.height, profile.input.width]
-    _check_tensor(inputs[0], profile.input.name, want_in, where, "input")
+    p = profile.input
+    want_in = [1, p.height, p.width, 3] if p.layout == "NHWC" else [1, 3, p.height, p.width]
+    _check_tensor(inputs[0], p.name, want_in, where, "input", p.dtype)
     if not outputs:
         raise ModelError(f"{where}: model has no outputs")
     want_out = [1, 4 + profile.num_classes, profile.output.anchors]
@@ -75,11 +77,14 @@ def check_signature(session: ort.InferenceSession, profile: ModelProfile, where:
     _check_tensor(out, profile.output.name, want_out, where, "output")
 
 
-def _check_tensor(arg: ort.NodeArg, name: str, want: list[int], where: str, kind: str) -> None:
+def _check_tensor(
+    arg: ort.NodeArg, name: str, want: list[int], where: str, kind: str, dtype: str = "float32"
+) -> None:
     if arg.name != name:
         raise ModelError(f"{where}: {kind} is named {arg.name!r}, the profile says {name!r}")
-    if arg.type != "tensor(float)":
-        raise ModelError(f"{where}: {kind} {name!r} is {arg.type}, expected tensor(float)")
+    want_type = "tensor(uint8)" if dtype == "uint8" else "tensor(float)"
+    if arg.type != want_type:
+        raise ModelError(f"{where}: {kind} {name!r} is {arg.type}, the profile says {want_type}")
     shape = list(arg.shape)
     # A symbolic dimension (str or None) accepts the profile's number; a number must equal it.
     ok = len(shape) == len(want) and all(
@@ -107,7 +112,7 @@ class PreparedFrame:
     """A frame made ready for the model (see `Detector.prepare`)."""
 
     image: np.ndarray  # the checked BGR frame (the second stage crops from it)
-    tensor: np.ndarray  # the model input, in the detector's reused buffer
+    tensor: np.ndarray  # the model input: the detector's reused buffer, or a view of the canvas
     letterbox: Letterbox
     canvas: np.ndarray
     pre_s: float
@@ -237,10 +242,17 @@ class Detector:
         t3 = time.perf_counter()
         return FrameResult(dets, items, geo, frame.canvas, frame.pre_s, run_s, t3 - t1 - run_s)
 
-    def _input_buffer(self) -> np.ndarray:
+    def _input_buffer(self) -> np.ndarray | None:
+        spec = self.spec
+        if spec.dtype == "uint8" and not spec.rgb:
+            return None  # the model takes the canvas itself
         buf = getattr(self._inputs, "tensor", None)
         if buf is None:
-            buf = np.empty((1, 3, self.spec.height, self.spec.width), np.float32)
+            h, w = spec.height, spec.width
+            uint8 = spec.dtype == "uint8"
+            buf = np.empty(
+                (1, h, w, 3) if uint8 else (1, 3, h, w), np.uint8 if uint8 else np.float32
+            )
             self._inputs.tensor = buf
         return buf
 

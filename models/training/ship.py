@@ -2,7 +2,8 @@
 
     python -m models.training.ship --run var/train/run1 --version 1 \\
         [--classifier var/train/crops-1] \\
-        [--eval eval.json] [--bench bench.json] [--onnx var/train/run1/model.onnx]
+        [--eval eval.json] [--bench bench.json] [--onnx var/train/run1/model.onnx] \\
+        [--uint8-input]
 
 Writes `models/repository/<name>/<version>/{model.onnx, profile.json}` (and
 `classifier.onnx`, the second stage trained by `models.training.train_crops`). The profile
@@ -10,7 +11,9 @@ carries everything the kiosk needs to run the model right (input size, colour or
 normalisation, letterbox, output layout, labels → SKUs, thresholds, checksum) and
 what it is worth (training record, the metrics it reached, measured latency).
 `--update-metrics` rewrites only the metrics/latency of a version not yet committed
-(the model file and checksum cannot change: versions are immutable).
+(the model file and checksum cannot change: versions are immutable). `--uint8-input`
+publishes both models rewritten to take the kiosk's uint8 BGR bytes and convert them
+inside (`models.training.uint8_input`), as an NPU deployment takes them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import json
 import platform
 import shutil
+import tempfile
 from pathlib import Path
 
 from kiosk.models.profile import ModelProfile
@@ -115,6 +119,35 @@ def classifier_section(run: Path) -> dict:
     }
 
 
+def to_uint8_input(
+    profile: ModelProfile, model_file: Path, classifier_file: Path | None, scratch: Path
+) -> tuple[ModelProfile, Path, Path | None]:
+    """The release rewritten to take uint8 NHWC BGR bytes, the letterboxed canvas and
+    the cut crops as the kiosk holds them, converting them inside the model as an NPU
+    deployment does (`models.training.uint8_input`): the files, written to `scratch`,
+    and the profile that describes them."""
+    from models.training.uint8_input import rewrite_file
+
+    doc = profile.model_dump(mode="json", by_alias=True)
+    p = profile.input
+    model_out = scratch / profile.file
+    data = rewrite_file(model_file, model_out, p.name, p.color, p.scale, p.mean, p.std)
+    doc.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
+    doc["input"].update(layout="NHWC", color="BGR", dtype="uint8")
+    c = profile.classifier
+    if c is not None and classifier_file is not None:
+        classifier_out = scratch / c.file
+        # The crops' float form is `crops_to_tensor`'s: RGB, 0..1, no mean or std.
+        data = rewrite_file(classifier_file, classifier_out, c.crops_input, "RGB")
+        doc["classifier"].update(
+            sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+            crops_dtype="uint8", crops_layout="NHWC", crops_color="BGR",
+        )  # fmt: skip
+        classifier_file = classifier_out
+    doc["description"] += "; takes the uint8 BGR image and crops, converts them inside"
+    return ModelProfile.model_validate(doc), model_out, classifier_file
+
+
 def dataset_record(path: Path) -> dict:
     desc_path = path / "dataset.json"
     if not desc_path.exists():
@@ -148,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bench", type=Path, help="`kiosk bench vision --json` output to record")
     ap.add_argument("--score-threshold", type=float, default=0.35)
     ap.add_argument("--update-metrics", action="store_true")
+    ap.add_argument("--uint8-input", action="store_true",
+                    help="the models take uint8 NHWC BGR, convert it inside")  # fmt: skip
     args = ap.parse_args(argv)
 
     summary = json.loads((args.run / "summary.json").read_text())
@@ -190,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         doc["classifier"]["detector_weight"] = args.detector_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
         profile = ModelProfile.model_validate(doc)
+    classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
+    scratch = tempfile.TemporaryDirectory(prefix="ship-")  # rewritten files, until published
+    if args.uint8_input:
+        profile, onnx_path, classifier_file = to_uint8_input(
+            profile, onnx_path, classifier_file, Path(scratch.name)
+        )
     repo = ModelRepository(args.repository)
     if args.update_metrics:
         target = args.repository / args.name / str(args.version)
@@ -201,7 +242,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"updated metrics of {args.name}/{args.version}")
         return 0
-    classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
     release = repo.publish(onnx_path, profile, classifier_file)
     shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
     log = args.run / "log.txt"
