@@ -377,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--count", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--split", choices=sorted(SPLIT_CODE), default="train")
-    ap.add_argument("--level", choices=["easy", "medium", "hard", "mixed"], default="mixed")
+    levels = ["easy", "medium", "hard", "stacked", "mixed"]  # stacked: training only
+    ap.add_argument("--level", choices=levels, default="mixed")
     ap.add_argument("--size", type=_parse_size, default=(1280, 720))
     ap.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     ap.add_argument("--start", type=int, default=0, help="index of the first scene")

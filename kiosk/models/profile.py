@@ -110,8 +110,29 @@ class ClassifierProfile(_Strict):
     detector_floor: float = Field(
         0.003, gt=0, lt=1, description="score of a class the detector did not list"
     )
+    # A classifier that also learned "not an item" can vet the detector's weak boxes:
+    # an item the detector half-saw (a lighter lying on a bag) is kept when the crop
+    # clearly shows one, a reflection is dropped (`kiosk.vision.refine.vet_boxes`).
+    not_an_item: bool = Field(
+        False, description="the classifier's last output is 'not an item' (one past the labels)"
+    )
+    proposal_score: float | None = Field(
+        None, gt=0, lt=1, description="with not_an_item: detector boxes down to this are vetted"
+    )
+    item_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="with not_an_item: a box's confidence is detector score^(1-w) x P(item)^w",
+    )
     training: TrainingRecord = TrainingRecord()
     metrics: dict[str, object] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _proposals_need_vetting(self) -> ClassifierProfile:
+        if self.proposal_score is not None and not self.not_an_item:
+            raise ValueError("proposal_score needs a classifier with a 'not an item' output")
+        return self
 
     @model_validator(mode="after")
     def _crops_format_supported(self) -> ClassifierProfile:

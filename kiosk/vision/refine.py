@@ -55,7 +55,7 @@ def check_classifier_signature(
     if list(out.shape[1:]) != [num_classes]:
         raise ModelError(
             f"{where}: classifier output {c.output!r} has shape {out.shape}, "
-            f"the profile's labels say [N, {num_classes}]"
+            f"the profile says [N, {num_classes}] (its labels, plus 'not an item' if it has one)"
         )
 
 
@@ -78,7 +78,8 @@ class Refiner:
             self.session = session_factory(str(path), sess_options=options, providers=providers)
         except Exception as err:  # onnxruntime raises its own exception zoo
             raise ModelError(f"{release.ref}: onnxruntime cannot load {path.name}: {err}") from None
-        check_classifier_signature(self.session, c, release.profile.num_classes, release.ref)
+        outputs = release.profile.num_classes + int(c.not_an_item)
+        check_classifier_signature(self.session, c, outputs, release.ref)
         # Warm up with a tray-sized batch: the first runs allocate and pick kernels.
         blank = self._to_input(np.full((8, c.crop_size, c.crop_size, 3), FILL, np.uint8))
         for _ in range(2):
@@ -99,6 +100,30 @@ class Refiner:
         c = self.profile
         feed = {c.crops_input: crops, c.geometry_input: geometry}
         return self.session.run([c.output], feed)[0]
+
+
+def vet_boxes(
+    dets: Detections, probs: np.ndarray, item_weight: float, threshold: float
+) -> tuple[Detections, np.ndarray]:
+    """The detector's boxes that the classifier confirms hold an item, and their item
+    probabilities. `probs` is (n, classes + 1), the last column "not an item". A box's
+    confidence becomes detector score^(1 - w) × P(item)^w, and boxes below `threshold`
+    go: so a box the detector was unsure of stays when its full-resolution crop
+    clearly shows an item, and a confident box on a reflection or a hand can go. The
+    returned probabilities are over the item classes only (renormalised)."""
+    probs = np.asarray(probs, np.float32)
+    if probs.shape[0] != len(dets):
+        raise ValueError(f"{probs.shape[0]} probability rows for {len(dets)} boxes")
+    p_item = np.clip(1.0 - probs[:, -1], 0.0, 1.0)
+    conf = (dets.scores ** (1.0 - item_weight) * p_item**item_weight).astype(np.float32)
+    keep = conf >= threshold
+    items = probs[keep, :-1]
+    items = items / np.maximum(items.sum(1, keepdims=True), 1e-30)
+    d = dets
+    vetted = Detections(
+        d.boxes[keep], conf[keep], d.class_ids[keep], d.topk_ids[keep], d.topk_scores[keep]
+    )
+    return vetted, items
 
 
 def fuse_probabilities(

@@ -22,7 +22,13 @@ from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
 from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
-from kiosk.vision.refine import FUSION_TOPK, Refiner, apply_probabilities, fuse_probabilities
+from kiosk.vision.refine import (
+    FUSION_TOPK,
+    Refiner,
+    apply_probabilities,
+    fuse_probabilities,
+    vet_boxes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +231,9 @@ class Detector:
         params = self.params
         if self.refiner is not None:  # the fusion weighs more of the detector's opinion
             params = replace(params, topk=max(params.topk, FUSION_TOPK))
+            proposals = self.refiner.profile.proposal_score
+            if proposals is not None:  # weaker boxes too: the classifier vets them
+                params = replace(params, score_threshold=min(proposals, params.score_threshold))
         dets = decode(check_output(raw, len(self.labels)), params)
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
         run_s = t2 - t1
@@ -234,6 +243,8 @@ class Detector:
             probs = self.refiner.run(crops, geometry)
             run_s += time.perf_counter() - t_c
             c = self.refiner.profile
+            if c.not_an_item:
+                dets, probs = vet_boxes(dets, probs, c.item_weight, self.params.score_threshold)
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score

@@ -108,6 +108,7 @@ def classifier_section(run: Path) -> dict:
         "size_bytes": len(data),
         "crop_size": CROP_SIZE,
         "crop_pad": CROP_PAD,
+        "not_an_item": bool(result.get("not_an_item", False)),
         "training": {
             "recipe": "cropnet-1",
             "command": result.get("command", ""),
@@ -173,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classifier", type=Path, help="train_crops run directory (second stage)")
     ap.add_argument("--detector-weight", type=float, default=1.0,
                     help="fusion weight of the detector's class scores (tuned on val)")  # fmt: skip
+    ap.add_argument("--proposal-score", type=float,
+                    help="vet detector boxes down to this ('not an item' classifier)")  # fmt: skip
+    ap.add_argument("--item-weight", type=float, default=0.5,
+                    help="weight of P(item) in a vetted box's confidence")  # fmt: skip
     ap.add_argument("--name", default=DEFAULT_NAME)
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
@@ -223,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         doc = profile.model_dump(mode="json", by_alias=True)
         doc["classifier"] = classifier_section(args.classifier)
         doc["classifier"]["detector_weight"] = args.detector_weight
+        if doc["classifier"]["not_an_item"]:
+            doc["classifier"]["proposal_score"] = args.proposal_score
+            doc["classifier"]["item_weight"] = args.item_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
         profile = ModelProfile.model_validate(doc)
     classifier_file = args.classifier / "classifier.onnx" if args.classifier else None

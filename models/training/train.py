@@ -322,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                 state["train_s"] += time.time() - started
                 checkpoint()
                 log("time budget reached; run the same command to resume")
+                if (out / "best.pt").exists():  # the best so far is usable meanwhile
+                    export_best(out, state, args, net, input_size, labels, stopped_early, True, log)
                 return 0
         # Validation with the EMA weights, through the kiosk's decode and metrics.
         t_val = time.time()
@@ -362,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.time()
         checkpoint()
 
+    export_best(out, state, args, net, input_size, labels, stopped_early, False, log)
+    return 0
+
+
+def export_best(out, state, args, net, input_size, labels, stopped_early, budget_stopped, log):
+    """`model.onnx` and `summary.json` from the run's best checkpoint."""
     best_net, best = load_checkpoint_model(out / "best.pt")
     export_onnx(best_net, out / "model.onnx")
     summary = {
@@ -370,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         "best_metrics": best["metrics"],
         "epochs_run": state["epoch"],
         "early_stopped": stopped_early,
+        "budget_stopped": budget_stopped,
         "train_wall_s": round(state["train_s"], 1),
         "args": args_record(args),
         "arch": net.config,
@@ -380,7 +389,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     log(f"finished: best epoch {best['epoch']}, exported {out / 'model.onnx'}")
-    return 0
 
 
 if __name__ == "__main__":

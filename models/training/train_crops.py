@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
+from kiosk.vision.postprocess import box_iou
 from kiosk.vision.scenes import load_scenes
 from models.training.crop_net import CROP_SIZE, CropNet, CropNetExport
 from models.training.net import fuse_batchnorm
@@ -87,6 +88,104 @@ def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[s
     np.savez(tmp, **data)
     os.replace(tmp, cache)
     log(f"cut {len(data['classes'])} crops from {root}")
+    return data
+
+
+# A mined box counts as its item from this IoU up, as "not an item" below NOT_ITEM_IOU;
+# the boxes in between are neither a clean item nor clean background and are left out.
+ITEM_IOU = 0.5
+NOT_ITEM_IOU = 0.3
+
+
+def mine_set(
+    root: Path, release_dir: Path, proposal_score: float, negatives: int, seed: int, log
+) -> dict[str, np.ndarray]:
+    """The boxes a shipped detector really proposes on a scene set, down to
+    `proposal_score` (decoded by the kiosk's own code), as crops: a box on a labelled
+    item gets that item's class, a box on nothing (background, a fragment of an item, a
+    reflection, an item the camera cannot really see) gets the extra class `len(labels)`
+    ("not an item"). Teaches the classifier to veto the detector's weak boxes."""
+    from dataclasses import replace
+
+    from kiosk.models.repository import ModelRepository
+    from kiosk.vision.postprocess import check_output, decode
+    from kiosk.vision.session import Detector
+
+    repo = ModelRepository(release_dir.parent.parent)
+    release = repo.load(release_dir.parent.name, int(release_dir.name))
+    det = Detector(release, threads=1, warmup_runs=1)
+    params = replace(det.params, score_threshold=proposal_score)
+    labels, scenes = load_scenes(root)
+    if labels != det.labels:
+        raise SystemExit(f"{root} and {release.ref} have different classes")
+    background = len(labels)
+    rng = np.random.default_rng([seed, 77])
+    crops, geometry, classes, scores = [], [], [], []
+    t0 = time.time()
+    for n, scene in enumerate(scenes):
+        image = scene.read_image()
+        h, w = image.shape[:2]
+        frame = det.prepare(image)
+        d = decode(check_output(det.run(frame.tensor), len(labels)), params)
+        boxes = frame.letterbox.boxes_to_frame(d.boxes).astype(np.float32)
+        gt = scene.boxes_xyxy(w, h)
+        cls = np.full(len(boxes), -1, np.int64)
+        if len(gt) and len(boxes):
+            iou = box_iou(boxes, gt)
+            best = iou.argmax(1)
+            top = iou[np.arange(len(boxes)), best]
+            cls[top >= ITEM_IOU] = scene.class_ids[best[top >= ITEM_IOU]]
+            cls[top < NOT_ITEM_IOU] = background
+        else:
+            cls[:] = background
+        if negatives:  # boxes on nothing in particular: empty tray, hands, item fragments
+            boxes, cls = _add_negatives(boxes, cls, gt, w, h, negatives, background, rng)
+        keep = cls >= 0
+        if keep.any():
+            crops.append(cut_crops(image, boxes[keep], CROP_SIZE))
+            geometry.append(box_geometry(boxes[keep], w, h))
+            classes.append(cls[keep])
+            scores.append(np.pad(d.scores, (0, len(cls) - len(d)))[keep])
+        if (n + 1) % 1000 == 0:
+            log(f"  {root.name}: {n + 1}/{len(scenes)} scenes mined ({time.time() - t0:.0f}s)")
+    return {
+        "crops": np.concatenate(crops),
+        "geometry": np.concatenate(geometry),
+        "classes": np.concatenate(classes).astype(np.int64),
+        "scores": np.concatenate(scores).astype(np.float32),
+        "labels": np.asarray(labels),
+    }
+
+
+def _add_negatives(boxes, cls, gt, w, h, n, background, rng):
+    """`n` random boxes of item-like sizes that overlap no labelled item much."""
+    sizes = (gt[:, 2:] - gt[:, :2]) if len(gt) else np.array([[150.0, 150.0]])
+    wh = sizes[rng.integers(len(sizes), size=n)] * rng.uniform(0.4, 1.4, (n, 2))
+    wh = np.minimum(wh, [w - 1, h - 1])
+    x0 = rng.uniform(0, w - wh[:, 0])
+    y0 = rng.uniform(0, h - wh[:, 1])
+    rand = np.stack([x0, y0, x0 + wh[:, 0], y0 + wh[:, 1]], 1).astype(np.float32)
+    if len(gt):
+        rand = rand[box_iou(rand, gt).max(1) < NOT_ITEM_IOU]
+    boxes = np.concatenate([boxes.reshape(-1, 4), rand])
+    return boxes, np.concatenate([cls, np.full(len(rand), background, np.int64)])
+
+
+def cached_mined(
+    root: Path, release_dir: Path, proposal_score: float, negatives: int, seed: int, log
+) -> dict[str, np.ndarray]:
+    tag = f"{release_dir.parent.name}-{release_dir.name}"
+    cache = root / f".mined1_{CROP_SIZE}_{tag}_p{proposal_score}_n{negatives}_s{seed}.npz"
+    if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
+        data = dict(np.load(cache))
+        log(f"loaded {len(data['classes'])} mined crops from {cache}")
+        return data
+    data = mine_set(root, release_dir, proposal_score, negatives, seed, log)
+    tmp = cache.with_name(cache.name + ".tmp.npz")
+    np.savez(tmp, **data)
+    os.replace(tmp, cache)
+    n_bg = int((data["classes"] == len(data["labels"])).sum())
+    log(f"mined {len(data['classes'])} crops ({n_bg} not an item) from {root}")
     return data
 
 
@@ -168,6 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", type=Path, help="start from this run's best.pt (a longer schedule)")
+    ap.add_argument("--mine", type=Path, metavar="RELEASE_DIR",
+                    help="also learn 'not an item' (an extra, last class) from the boxes this "
+                         "detector release proposes on the sets, e.g. "
+                         "models/repository/tray-detector/3")  # fmt: skip
+    ap.add_argument("--mine-sets", type=Path, nargs="+", help="sets to mine (default: --train)")
+    ap.add_argument("--proposal-score", type=float, default=0.05,
+                    help="mine detector boxes down to this score")  # fmt: skip
+    ap.add_argument("--negatives", type=int, default=2,
+                    help="random 'not an item' boxes per mined scene")  # fmt: skip
     args = ap.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -182,18 +290,31 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     log("command: python -m models.training.train_crops " + " ".join(sys.argv[1:]))
-    parts = [cached_set(r, args.copies, args.jitter, args.seed, log) for r in args.train]
+    parts = [cached_set(r, args.copies, args.jitter, args.seed, log)
+             for r in args.train if args.copies]  # fmt: skip
+    val = cached_set(args.val, 1, 0.0, args.seed, log)
+    val_parts = [val]
+    if args.mine is not None:
+        for r in args.mine_sets or args.train:
+            parts.append(cached_mined(r, args.mine, args.proposal_score, args.negatives,
+                                      args.seed, log))  # fmt: skip
+        val_parts.append(
+            cached_mined(args.val, args.mine, args.proposal_score, args.negatives, args.seed, log)
+        )
+        keys = ("crops", "geometry", "classes")
+        val = {k: np.concatenate([v[k] for v in val_parts]) for k in keys}
     labels = [str(v) for v in parts[0]["labels"]]
     if any([str(v) for v in p["labels"]] != labels for p in parts):
         raise SystemExit("training sets have different classes.txt")
     crops = np.concatenate([p["crops"] for p in parts])
     geometry = np.concatenate([p["geometry"] for p in parts])
     classes = np.concatenate([p["classes"] for p in parts])
-    val = cached_set(args.val, 1, 0.0, args.seed, log)
     log(f"{len(classes)} training crops, {len(val['classes'])} validation crops, "
         f"{len(labels)} classes")  # fmt: skip
 
-    net = CropNet(len(labels), width=args.width)
+    # With --mine the last output is "not an item" (see `kiosk.vision.refine`).
+    outputs = len(labels) + (args.mine is not None)
+    net = CropNet(outputs, width=args.width)
     if args.init is not None:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         if init["labels"] != labels:
@@ -205,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
             grown = torch.zeros(want)
             grown[:, : w.shape[1]] = w
             state["head.0.weight"] = grown
+        last_w, last_b = state["head.3.weight"], state["head.3.bias"]
+        if last_w.shape[0] < outputs:  # a classifier without "not an item": the class starts rare
+            state["head.3.weight"] = torch.cat([last_w, torch.zeros(1, last_w.shape[1])])
+            state["head.3.bias"] = torch.cat([last_b, torch.tensor([-3.0])])
         net.load_state_dict(state)
         log(f"initialised from {args.init} (val acc {init['val_acc']:.4f})")
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -249,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             best = acc
             torch.save(
                 {"model": net.state_dict(), "labels": labels, "width": args.width,
+                 "not_an_item": args.mine is not None,
                  "crop_size": CROP_SIZE, "epoch": epoch, "val_acc": acc, "args": vars(args)},
                 args.out / "best.pt",
             )  # fmt: skip
@@ -259,9 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     probs = predict(net, val["crops"], val["geometry"])
     pred = probs.argmax(1)
     pairs = zip(val["classes"].tolist(), pred.tolist(), strict=True)
-    confused = Counter((labels[t], labels[p]) for t, p in pairs if t != p)
+    names = [*labels, "(not an item)"]
+    confused = Counter((names[t], names[p]) for t, p in pairs if t != p)
     result = {
         "val_acc": round(float((pred == val["classes"]).mean()), 5),
+        "not_an_item": args.mine is not None,
         "best_epoch": ckpt["epoch"],
         "seed": args.seed,
         "epochs": args.epochs,

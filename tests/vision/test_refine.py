@@ -8,7 +8,7 @@ import pytest
 from kiosk.models import ModelError, ModelRepository
 from kiosk.vision.crops import box_geometry, crop_windows, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import Detections
-from kiosk.vision.refine import apply_probabilities, fuse_probabilities
+from kiosk.vision.refine import apply_probabilities, fuse_probabilities, vet_boxes
 from kiosk.vision.session import Detector
 from tests.vision.tiny_models import (
     classifier_section,
@@ -138,6 +138,24 @@ def test_probability_rows_must_match_the_boxes():
         apply_probabilities(dets([[0, 0, 1, 1]], [0.9], [0]), np.zeros((2, 3)), topk=3)
 
 
+def test_vetting_keeps_a_weak_box_that_clearly_shows_an_item_and_drops_a_sure_one_on_nothing():
+    # Box 0: the detector is unsure (0.12) but the crop is plainly an item; box 1: the
+    # detector is sure (0.9) but the crop is tray (a reflection, a hand).
+    d = dets([[0, 0, 10, 10], [50, 50, 60, 60]], [0.12, 0.9], [0, 0])
+    probs = np.array([[0.0, 0.95, 0.0, 0.05], [0.01, 0.0, 0.01, 0.98]], np.float32)
+    kept, items = vet_boxes(d, probs, item_weight=0.5, threshold=0.25)
+    assert len(kept) == 1 and kept.boxes[0].tolist() == [0, 0, 10, 10]
+    assert kept.scores[0] == pytest.approx((0.12 * 0.95) ** 0.5)  # the box's new confidence
+    assert items.shape == (1, 3) and items[0].tolist() == pytest.approx([0, 1, 0])
+
+
+def test_vetting_with_weight_zero_is_the_detector_threshold_alone():
+    d = dets([[0, 0, 10, 10], [50, 50, 60, 60]], [0.2, 0.3], [0, 0])
+    probs = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]], np.float32)
+    kept, _ = vet_boxes(d, probs, item_weight=0.0, threshold=0.25)
+    assert kept.scores.tolist() == pytest.approx([0.3])
+
+
 def two_stage_release(tmp_path, classifier=None, **section):
     # Input 320x256 for a 1280x720 frame (scale 0.25, pad_y 38). Two boxes, both
     # "cola-classic" to the detector: the classifier must tell them apart by colour.
@@ -184,7 +202,7 @@ def test_a_corrupt_classifier_file_is_refused_by_name(tmp_path):
 def test_a_classifier_whose_classes_disagree_with_the_labels_is_refused(tmp_path):
     clf = colour_classifier(np.eye(3, 4, dtype=np.float32))  # four classes, three labels
     release = ModelRepository(two_stage_release(tmp_path, clf)).load("tiny", 1)
-    with pytest.raises(ModelError, match=r"classifier output 'probs' .* labels say \[N, 3\]"):
+    with pytest.raises(ModelError, match=r"classifier output 'probs' .* profile says \[N, 3\]"):
         Detector(release, warmup_runs=0)
 
 
@@ -203,3 +221,32 @@ def test_the_profile_without_a_classifier_serves_the_detector_alone(tmp_path):
     det = Detector(ModelRepository(root).load("tiny", 1), warmup_runs=0)
     assert det.refiner is None
     assert {it.best.sku for it in det.detect(painted_frame()).items} == {"cola-classic-330"}
+
+
+def test_a_classifier_that_knows_not_an_item_rescues_a_weak_box_and_drops_a_box_on_nothing(
+    tmp_path,
+):
+    # The detector: box 0 (on the green item) only 0.12, under the 0.25 threshold; box 1
+    # 0.9 on an empty black corner. The classifier's fourth output is "not an item":
+    # dark crops say so (the size feature biases towards it), coloured ones name a SKU.
+    out = yolo_output([(100, 100, 40, 40), (40, 200, 40, 40)], [[0.12, 0, 0], [0.9, 0, 0]], 8)
+    data = constant_detector(out, 320, 256)
+    weights = np.zeros((3, 4), np.float32)
+    weights[:, :3] = COLOUR_WEIGHTS
+    geometry = np.zeros((4, 4), np.float32)
+    geometry[0, 3] = 4.0
+    clf = colour_classifier(weights, geometry_weights=geometry)
+    section = classifier_section(clf, not_an_item=True, proposal_score=0.05, item_weight=0.5)
+    profile = profile_for(data, LABELS, 320, 256, anchors=8, classifier=section)
+    write_release(tmp_path, data, profile, clf)
+    det = Detector(ModelRepository(tmp_path).load("tiny", 1), warmup_runs=1)
+    res = det.detect(painted_frame())
+    assert [it.best.sku for it in res.items] == ["cola-lemon-330"]
+    assert res.detections.scores[0] > 0.25
+
+
+def test_proposals_below_the_threshold_need_a_classifier_that_can_say_not_an_item():
+    clf = colour_classifier(COLOUR_WEIGHTS)
+    with pytest.raises(ValueError, match="proposal_score needs a classifier"):
+        profile_for(b"x", LABELS, 320, 256, anchors=8,
+                    classifier=classifier_section(clf, proposal_score=0.05))  # fmt: skip
