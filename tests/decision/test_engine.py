@@ -61,6 +61,26 @@ def test_lookalike_of_another_weight_is_corrected(engine, catalog):
     assert d.chosen is not None and [e.sku for e in d.chosen.edits] == ["water-icedew-380"]
 
 
+def test_weight_alone_never_charges_a_product_the_camera_did_not_suggest(engine, catalog):
+    # The camera is sure of spring water and lists nothing else; the scale is 170 g
+    # short, which the smaller IceDew bottle fits, but so would another item misread
+    # (a 500 ml beer that is a 330 ml one). The shopper is asked about that bottle
+    # instead of being charged for IceDew on the scale's word.
+    view = tray(
+        seen(catalog, "water-spring-550", 10, 10, 0.97), seen(catalog, "milk-pure-250", 400, 10)
+    )
+    weight = nominal(catalog, ["water-icedew-380", "milk-pure-250"])
+    d = engine.decide(view, weight)
+    assert d.verdict is Verdict.ASK
+    (req,) = d.requests
+    assert req.kind is RequestKind.CHOOSE and req.boxes == (0,)
+    assert {s.sku for s in req.skus} == {"water-spring-550", "water-icedew-380"}
+    # once the shopper has scanned the IceDew bottle, the correction is theirs, not a guess
+    d = engine.decide(view, weight, {"water-icedew-380": 1})
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"water-icedew-380": 1, "milk-pure-250": 1}
+
+
 def test_same_weight_lookalikes_in_doubt_ask_which_one(engine, catalog):
     view = tray(
         seen(catalog, "cola-classic-330", 10, 10, 0.55, (("cola-lemon-330", 0.45),)),

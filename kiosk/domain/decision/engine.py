@@ -278,7 +278,7 @@ class DecisionEngine:
             max_nodes=p.max_nodes,
             stop_gap=p.stop_gap,
         )
-        return self._verdict(view, box_index, result, measured, w)
+        return self._verdict(view, box_index, result, measured, w, known)
 
     def _verdict(
         self,
@@ -287,6 +287,7 @@ class DecisionEngine:
         result: SearchResult,
         measured: Decimal,
         w: float,
+        known: Mapping[str, int],
     ) -> Decision:
         p = self.policy
         best = result.outcomes[0]
@@ -329,7 +330,7 @@ class DecisionEngine:
                 return self._accept(Verdict.CONFIRMED, "plain_fits", chosen, posterior, common, w)
             return ask("ambiguous", self._difference_requests(view, box_index, result), chosen)
 
-        auto = self._auto_correctable(chosen, view, box_index)
+        auto = self._auto_correctable(chosen, view, box_index, known)
         plain_cost = next(o.cost for o in result.outcomes if o.key == plain_key)
         demanded = plain_cost - best.cost >= p.demand_margin
         if odds >= p.correct_margin and demanded and not result.exhausted and auto:
@@ -464,10 +465,22 @@ class DecisionEngine:
 
     # ---- requests ----
 
-    def _auto_correctable(self, h: Hypothesis, view: TrayView, box_index: list[int]) -> bool:
+    def _auto_correctable(
+        self, h: Hypothesis, view: TrayView, box_index: list[int], known: Mapping[str, int]
+    ) -> bool:
         p = self.policy
         for e in h.edits:
-            if e.kind is EditKind.DROP:
+            if e.kind is EditKind.SWAP:
+                # A class the camera did not even list is the weight's guess alone, and
+                # the catalog's look-alike families are not every pair a camera confuses
+                # (a 500 ml can read as 330 ml: the scale says 175 g too much, and a
+                # spring water "corrected" to the 170 g lighter bottle fits as well).
+                # A person picks; what the shopper scanned or picked is listed enough.
+                item = view.items[box_index[e.box]]  # type: ignore[index]
+                listed = {c.sku for c in item.candidates}
+                if e.sku not in listed and e.sku not in known:
+                    return False
+            elif e.kind is EditKind.DROP:
                 item = view.items[box_index[e.box]]  # type: ignore[index]
                 if _score(item.candidates[0].score) > p.auto_drop_max_score:
                     return False
