@@ -23,6 +23,7 @@ from kiosk.domain.decision import (
     known_items,
 )
 from kiosk.domain.decision.produce import loose_price
+from kiosk.domain.tray_view import Candidate, SeenItem
 from tests.decision.trays import nominal, row, seen, tray
 
 
@@ -202,6 +203,31 @@ def test_unknown_product_asks_for_a_scan(engine, catalog):
     d = engine.decide(view, Decimal(500))
     assert d.verdict is Verdict.ASK
     assert d.requests[0].kind is RequestKind.SCAN and d.requests[0].boxes == (1,)
+
+
+def test_a_faint_box_of_nothing_we_sell_does_not_derail_the_questions(engine, catalog):
+    # A weak box of no product in the catalog (a reflection, a receipt) is noise; the
+    # question about the can behind it must point at the can, not at a shifted box.
+    noise = SeenItem((900.0, 500.0, 960.0, 560.0), (Candidate("not-a-product", 0.2),), 2)
+    view = tray(
+        noise,
+        seen(catalog, "milk-pure-250", 400, 10),
+        seen(catalog, "cola-classic-330", 10, 10, 0.55, (("cola-lemon-330", 0.45),)),
+    )
+    d = engine.decide(view, nominal(catalog, ["cola-classic-330", "milk-pure-250"]))
+    assert d.verdict is Verdict.ASK
+    (req,) = d.requests
+    assert req.kind is RequestKind.CHOOSE and req.boxes == (2,)
+    assert req.box_coords == (view.items[2].box,)
+    # and the weight may still correct the can, with the noise left out of the receipt
+    view = tray(
+        noise,
+        seen(catalog, "milk-pure-250", 400, 10),
+        seen(catalog, "water-spring-550", 10, 10, 0.7, (("water-icedew-380", 0.2),)),
+    )
+    d = engine.decide(view, nominal(catalog, ["water-icedew-380", "milk-pure-250"]))
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"water-icedew-380": 1, "milk-pure-250": 1}
 
 
 def test_weight_with_nothing_seen_asks_to_bring_it_into_view(engine):

@@ -230,7 +230,8 @@ class DecisionEngine:
         unknown: list[int] = []
         ignored: list[int] = []
         for i, item in enumerate(view.items):
-            choice = self._box_choices(i, item, view, known)
+            # edits name a box by its place among the boxes searched, not in the view
+            choice = self._box_choices(len(boxes), item, view, known)
             if choice is None:
                 if any(c.sku in self.catalog for c in item.candidates):
                     missing.extend(c.sku for c in item.candidates if c.sku in self.catalog)
@@ -380,8 +381,9 @@ class DecisionEngine:
         return sku in self.catalog and self.weights.item(sku) is not None
 
     def _box_choices(
-        self, i: int, item: SeenItem, view: TrayView, known: Mapping[str, int]
+        self, k: int, item: SeenItem, view: TrayView, known: Mapping[str, int]
     ) -> BoxChoices | None:
+        """Box `item`'s alternatives; `k` is its place among the boxes searched."""
         p = self.policy
         cands: dict[str, float] = {}
         for c in item.candidates:
@@ -401,11 +403,11 @@ class DecisionEngine:
             cost = p.vision_sharpness * math.log(top / s)
             if sku in known:
                 cost -= p.known_boost
-            alts.append(Edit(EditKind.SWAP, i, sku, max(cost, 0.0)))
+            alts.append(Edit(EditKind.SWAP, k, sku, max(cost, 0.0)))
         votes = item.votes / view.frames if view.frames > 0 else 1.0
         votes = min(max(votes, 0.05), 1.0)
         drop = p.drop_base + math.log(top / (1.0 - top)) + math.log(votes)
-        alts.append(Edit(EditKind.DROP, i, None, max(drop, p.min_drop_cost)))
+        alts.append(Edit(EditKind.DROP, k, None, max(drop, p.min_drop_cost)))
         return BoxChoices(top_sku, tuple(alts))
 
     def _hidden_additions(
