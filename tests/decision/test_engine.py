@@ -137,6 +137,28 @@ def test_weak_false_detection_is_dropped(engine, catalog):
     assert dict(d.counts) == {"milk-pure-250": 1, "yogurt-cup-200": 1}
 
 
+def test_one_pack_boxed_twice_is_not_charged_twice_on_the_weight_of_loose_produce(engine, catalog):
+    # The detector put a second box on most of one biscuit pack. With a potato on the
+    # tray the scale cannot count packs (a potato varies by 50 g), so the plain reading
+    # of two packs must not be confirmed: the shopper is asked about the doubled box.
+    pack = seen(catalog, "biscuit-cream-100", 300, 100, 0.99)
+    x1, y1, x2, y2 = pack.box
+    again = SeenItem((x1 + 6, y1 + 20, x2 + 4, y2 - 10), pack.candidates, 5)
+    potato = seen(catalog, "potato", 700, 300, 0.99)
+    milk = seen(catalog, "milk-pure-250", 10, 10)
+    weight = nominal(catalog, ["biscuit-cream-100", "potato", "milk-pure-250"])
+    d = engine.decide(tray(milk, pack, again, potato), weight)
+    assert d.verdict is Verdict.ASK
+    assert RequestKind.CHECK_ITEM in kinds(d)
+    assert {b for r in d.requests for b in r.boxes} <= {1, 2}
+    # two packs side by side are two packs: confirmed on the same loose weight
+    apart = seen(catalog, "biscuit-cream-100", 500, 100, 0.99)
+    weight = nominal(catalog, ["biscuit-cream-100"] * 2 + ["potato", "milk-pure-250"])
+    d = engine.decide(tray(milk, pack, apart, potato), weight)
+    assert d.verdict is Verdict.CONFIRMED
+    assert d.counts["biscuit-cream-100"] == 2
+
+
 def test_confident_box_the_weight_disowns_asks_about_that_box(engine, catalog):
     view = tray(seen(catalog, "milk-pure-250", 10, 10), seen(catalog, "juice-orange-1l", 400, 10))
     d = engine.decide(view, nominal(catalog, ["milk-pure-250"]))
