@@ -62,7 +62,7 @@ from kiosk.domain.checkout import (
     RecordAbandoned,
     RecordSale,
 )
-from kiosk.domain.decision import DecisionEngine, ScaleSpec, WeightModel
+from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
 from kiosk.domain.decision.hard_case import check_at_payment
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
@@ -408,7 +408,10 @@ class KioskApp:
         self.service.subscribe(self._on_checkout)
         self.worker = CheckoutWorker(self.service, vet=self._vet)
         self.weights = WeightModel.from_catalog(self.catalog, ScaleSpec())
-        engine = DecisionEngine(self.catalog, self.weights)
+        # the serving model brings its own calibration of its scores (the oracle has none)
+        profile = getattr(self.detector, "profile", None)
+        policy = DecisionPolicy().calibrated(getattr(profile, "vision_sharpness", None))
+        engine = DecisionEngine(self.catalog, self.weights, policy)
         self.watch = TrayWatch(
             engine,
             self.worker.post,

@@ -472,6 +472,7 @@ def _model_source(
         "frames_per_view": 1,
         "infer_ms_mean": round(float(np.mean(run_ms)), 2),
         "scenes_from": str(data),
+        "profile_vision_sharpness": release.profile.vision_sharpness,
     }
     return scenes, views, source
 
@@ -600,6 +601,16 @@ MODEL_DEFAULTS = (200, 7)  # scenes, seed: `kiosk eval`'s held-out set
 SIMULATED_DEFAULTS = (2000, 1)
 
 
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kiosk eval --fusion", description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -642,6 +653,14 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--workers", type=int, default=2, help="rendering processes")
     ap.add_argument("--resolution", type=float, default=2.0, help="scale division, g")
     ap.add_argument("--noise", type=float, default=1.0, help="scale noise sd, g")
+    ap.add_argument(
+        "--vision-sharpness",
+        type=_positive,
+        default=None,
+        help="the engine's calibration of the class scores, instead of the model "
+        "profile's (or the engine's default): to choose a model's value on validation "
+        "scenes (--scene-dir), never on the test set",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--examples", action="store_true", help="include wrong receipts in the JSON")
     return ap
@@ -654,7 +673,6 @@ def main(argv: list[str] | None = None) -> int:
     args.seed = defaults[1] if args.seed is None else args.seed
     catalog = load_catalog(args.catalog)
     spec = ScaleSpec(resolution_g=args.resolution, noise_sd_g=args.noise)
-    engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), DecisionPolicy())
     scale = ScaleSim(resolution_g=args.resolution, noise_sd_g=args.noise)
     if args.detector == "model":
         try:
@@ -675,8 +693,16 @@ def main(argv: list[str] | None = None) -> int:
             "confusion_model": asdict(confusion),
             "scenes_from": str(args.scene_dir) if args.scene_dir else "sampler",
         }
+    # The engine as the kiosk builds it for this model: its profile's calibration.
+    sharpness = source.pop("profile_vision_sharpness", None)
+    origin = "profile" if sharpness is not None else "engine default"
+    if args.vision_sharpness is not None:
+        sharpness, origin = args.vision_sharpness, "command line"
+    policy = DecisionPolicy().calibrated(sharpness)
+    engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), policy)
     t0 = time.perf_counter()
     report = evaluate(scenes, views, catalog, engine, scale, args.seed)
+    report["vision_sharpness"] = {"value": policy.vision_sharpness, "from": origin}
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["detector"] = source["detector"]
     if source["detector"] == "model":

@@ -168,6 +168,15 @@ class ModelProfile(_Strict):
     classifier: ClassifierProfile | None = Field(
         None, description="second-stage crop classifier; absent for a plain YOLO export"
     )
+    # The decision engine's trust in this model's class scores (a box's swap to its
+    # second candidate costs sharpness x log(score ratio)); a model brings its own.
+    vision_sharpness: float | None = Field(
+        None,
+        gt=0,
+        le=10,
+        description="decision calibration, chosen on validation with kiosk eval --fusion "
+        "--vision-sharpness; absent: the engine's default",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -103,6 +103,27 @@ def test_confident_lookalike_of_same_weight_is_confirmed(engine, catalog):
     assert d.verdict is Verdict.CONFIRMED
 
 
+def test_a_model_brings_its_own_trust_in_its_second_choices(catalog):
+    # Cola Classic at 0.8 against Lemon at 0.2, same weight: the engine's default asks;
+    # a model whose profile says its second choices are rarely right is believed.
+    view = tray(
+        seen(catalog, "cola-classic-330", 10, 10, 0.8, (("cola-lemon-330", 0.2),)),
+        seen(catalog, "milk-pure-250", 400, 10),
+    )
+    weight = nominal(catalog, ["cola-classic-330", "milk-pure-250"])
+
+    def verdict(policy):
+        return DecisionEngine(catalog, WeightModel.from_catalog(catalog), policy).decide(
+            view, weight
+        )
+
+    assert verdict(DecisionPolicy()).verdict is Verdict.ASK
+    assert verdict(DecisionPolicy().calibrated(None)).verdict is Verdict.ASK  # no calibration
+    assert verdict(DecisionPolicy().calibrated(2.5)).verdict is Verdict.CONFIRMED
+    with pytest.raises(ValueError, match="vision_sharpness"):
+        DecisionPolicy().calibrated(0.0)
+
+
 def test_hidden_item_is_never_confirmed(engine, catalog):
     # a chocolate bar under the crisps: the scale feels 49 g more than the camera sees
     skus = ["chips-original-70", "cola-classic-330", "milk-pure-250"]

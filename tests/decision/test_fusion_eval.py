@@ -166,3 +166,29 @@ def test_a_broken_model_ends_the_command_with_its_reason(damage, tmp_path, monke
     assert out == "" and "Traceback" not in err
     assert err.startswith("kiosk eval --fusion: tray-detector/") and "model.onnx" in err
     assert not (tmp_path / "eval").exists()  # refused before rendering anything
+
+
+def test_the_engine_takes_the_models_own_calibration(eval_cache, tmp_path, monkeypatch, capsys):
+    # A release whose profile brings its vision_sharpness is judged by the engine the
+    # kiosk builds for it; a value on the command line (to choose one on validation)
+    # wins; a profile without one leaves the engine's default.
+    version = ModelRepository().latest("tray-detector")
+    copy = tmp_path / "repository" / "tray-detector" / str(version)
+    shutil.copytree(DEFAULT_ROOT / "tray-detector" / str(version), copy)
+    doc = json.loads((copy / "profile.json").read_text())
+    default = fusion.DecisionPolicy().vision_sharpness
+    assert doc.get("vision_sharpness") is None
+    monkeypatch.setattr(fusion, "EVAL_CACHE", eval_cache)
+    argv = ["--repository", str(tmp_path / "repository"), "--scenes", str(SCENES), "--json"]
+
+    def sharpness(*extra):
+        assert main([*argv, *extra]) == 0
+        return json.loads(capsys.readouterr().out)["vision_sharpness"]
+
+    assert sharpness() == {"value": default, "from": "engine default"}
+    (copy / "profile.json").write_text(json.dumps(doc | {"vision_sharpness": 2.5}))
+    assert sharpness() == {"value": 2.5, "from": "profile"}
+    assert sharpness("--vision-sharpness", "1.25") == {"value": 1.25, "from": "command line"}
+    (copy / "profile.json").write_text(json.dumps(doc | {"vision_sharpness": 0}))
+    assert main(argv) == 2
+    assert "vision_sharpness" in capsys.readouterr().err

@@ -80,8 +80,13 @@ class DecisionPolicy:
     # Calibration of the detector's scores (fitted on validation scenes, never on the
     # test set): a swap to a candidate costs sharpness x log(score ratio). Sigmoid class
     # scores are not probabilities; a detector whose second choice is rarely right
-    # earns a sharpness above 1. 1.5 was fitted on the simulated detector (fusion
-    # eval, seed 101, 2000 scenes); refit it on validation scenes for a trained model.
+    # earns a sharpness above 1. It belongs to the model: a release's profile may bring
+    # its own (`calibrated`), chosen on validation scenes with `kiosk eval --fusion
+    # --scene-dir VAL --vision-sharpness S`. 1.5, fitted on the simulated detector
+    # (fusion eval, seed 101, 2000 scenes), is the default for profiles without one;
+    # on 1,500 validation scenes of tray-detector/3 it sits between 1.0 (the likelihood
+    # fit of its scores: twice the honest baskets asked) and 2.0 (30 % fewer asked, one
+    # more wrong receipt): a trade, not a free gain.
     vision_sharpness: float = 1.5
     # A look-alike of the top class that the detector did not list gets this score.
     # (The vision pipeline lists candidates down to 0.01, so an unlisted one is below.)
@@ -119,6 +124,14 @@ class DecisionPolicy:
     # Alternatives this close to the best (log odds) are named in a request; fainter
     # ones would bury the real question under every look-alike on the tray.
     ask_window: float = math.log(20.0)
+
+    def calibrated(self, vision_sharpness: float | None) -> DecisionPolicy:
+        """This policy with the serving model's own calibration, when it brings one."""
+        if vision_sharpness is None:
+            return self
+        if not (math.isfinite(vision_sharpness) and vision_sharpness > 0):
+            raise ValueError(f"vision_sharpness must be > 0, got {vision_sharpness}")
+        return replace(self, vision_sharpness=float(vision_sharpness))
 
 
 @dataclass(frozen=True, slots=True)
