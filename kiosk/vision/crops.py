@@ -58,18 +58,25 @@ def cut_crops(image: np.ndarray, boxes: np.ndarray, size: int, pad: float = CROP
     The part of a window outside the frame stays grey (the letterbox grey)."""
     fh, fw = image.shape[:2]
     windows = crop_windows(boxes, pad)
-    out = np.full((len(windows), size, size, 3), FILL, np.uint8)
+    # Grey only where a window leaves the frame: most patches are wholly covered, and
+    # filling them all first wrote every byte twice, into memory the model's run has
+    # just pushed out of the cache.
+    out = np.empty((len(windows), size, size, 3), np.uint8)
     for i, (x1, y1, x2, y2) in enumerate(windows.tolist()):
         s = size / (x2 - x1)
         ix1, iy1 = max(0, math.floor(x1)), max(0, math.floor(y1))
         ix2, iy2 = min(fw, math.ceil(x2)), min(fh, math.ceil(y2))
         if ix2 <= ix1 or iy2 <= iy1:
-            continue  # a window wholly outside the frame: an all-grey patch
+            out[i] = FILL  # a window wholly outside the frame: an all-grey patch
+            continue
         dx1, dy1 = round((ix1 - x1) * s), round((iy1 - y1) * s)
         dx2, dy2 = min(size, round((ix2 - x1) * s)), min(size, round((iy2 - y1) * s))
         dx1, dy1 = min(max(dx1, 0), dx2 - 1), min(max(dy1, 0), dy2 - 1)
         if dx2 <= dx1 or dy2 <= dy1:
+            out[i] = FILL
             continue
+        if dx2 - dx1 < size or dy2 - dy1 < size:
+            out[i] = FILL
         region = image[iy1:iy2, ix1:ix2]
         # Halve with area averaging while the window is over twice the patch (OpenCV's
         # fast path for exact halves: no aliasing, a tenth of the cost of area
