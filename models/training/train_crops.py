@@ -11,6 +11,13 @@ will really get rather than from perfect ones. Validation crops are unjittered.
 Training adds quarter turns (a camera above the tray sees items at any angle, never
 mirrored: mirrored text does not occur) and light and noise changes.
 
+With `--mine models/repository/<name>/<version>` the classifier also learns "not an
+item", an extra last output: the detector release runs on the `--mine-sets` (the
+kiosk's own decode, boxes down to `--proposal-score`), its boxes on a labelled item
+become crops of that item and its boxes on nothing (IoU < 0.3 with every label), with
+`--negatives` random item-sized boxes per scene, become "not an item". Such a
+classifier can vet the detector's boxes at run time (`kiosk.vision.refine.vet_boxes`).
+
 Writes into --out: `log.txt`, `best.pt` (best validation accuracy), `classifier.onnx`
 (opset 17, inputs `crops` [N,3,128,128] RGB 0..1 and `geometry` [N,4], output
 `probs` [N,classes]) and `result.json` (accuracy, the most confused pairs, the command).
