@@ -410,7 +410,9 @@ class KioskApp:
         self.weights = WeightModel.from_catalog(self.catalog, ScaleSpec())
         # the serving model brings its own calibration of its scores (the oracle has none)
         profile = getattr(self.detector, "profile", None)
-        policy = DecisionPolicy().calibrated(getattr(profile, "vision_sharpness", None))
+        policy = DecisionPolicy().calibrated(
+            getattr(profile, "vision_sharpness", None), getattr(profile, "missed_per_box", None)
+        )
         engine = DecisionEngine(self.catalog, self.weights, policy)
         self.watch = TrayWatch(
             engine,

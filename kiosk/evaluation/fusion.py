@@ -44,6 +44,12 @@ produce is priced by weight, so its number of pieces is not on the receipt):
 - hidden_item_catch_rate: baskets with an extra item (>= 20 g) hidden from the camera
   that the engine did not accept with a wrong receipt.
 - auto_correct_precision: corrected receipts that were exactly right.
+
+The engine is built as the kiosk builds it for the model: with the calibration its
+profile brings (``vision_sharpness``, ``missed_per_box``), else the engine's defaults;
+``--vision-sharpness``/``--missed-per-box`` override them to choose a model's values on
+validation scenes. ``calibration`` in the report says which values judged and where they
+came from, and measures ``missed_per_box`` on the scenes evaluated.
 """
 
 from __future__ import annotations
@@ -472,7 +478,10 @@ def _model_source(
         "frames_per_view": 1,
         "infer_ms_mean": round(float(np.mean(run_ms)), 2),
         "scenes_from": str(data),
-        "profile_vision_sharpness": release.profile.vision_sharpness,
+        "profile_calibration": {
+            "vision_sharpness": release.profile.vision_sharpness,
+            "missed_per_box": release.profile.missed_per_box,
+        },
     }
     return scenes, views, source
 
@@ -492,6 +501,40 @@ def receipt(counts: Mapping[str, int], catalog: Catalog, loose: Sequence[str] = 
         s for s, n in counts.items() if n > 0 and s in catalog and catalog.get(s).sold_by_weight
     }
     return pack, tuple(sorted(fruit | set(loose)))
+
+
+def missed_per_box(scenes: Sequence[SimScene], views: Sequence[TrayView]) -> float | None:
+    """Items in view that the detector reported no box for, per box it reported: the
+    engine's `missed_per_box`. A box matches the visible item it overlaps most (IoU >=
+    0.3, each item once); items hidden under others are the scale's, not counted."""
+    missed = boxes = 0
+    for scene, view in zip(scenes, views, strict=True):
+        visible = [it.box for it in scene.items if not it.hidden]
+        pairs = sorted(
+            (
+                (_iou(b.box, t), i, j)
+                for i, b in enumerate(view.items)
+                for j, t in enumerate(visible)
+            ),
+            reverse=True,
+        )
+        used_box: set[int] = set()
+        used_item: set[int] = set()
+        for iou, i, j in pairs:
+            if iou < 0.3:
+                break
+            if i not in used_box and j not in used_item:
+                used_box.add(i)
+                used_item.add(j)
+        missed += len(visible) - len(used_item)
+        boxes += len(view.items)
+    return round(missed / boxes, 4) if boxes else None
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = _overlap_area(a, b)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def evaluate(
@@ -611,6 +654,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and 0 <= value < 1):
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kiosk eval --fusion", description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -661,6 +714,14 @@ def build_parser() -> argparse.ArgumentParser:
         "profile's (or the engine's default): to choose a model's value on validation "
         "scenes (--scene-dir), never on the test set",
     )
+    ap.add_argument(
+        "--missed-per-box",
+        type=_share,
+        default=None,
+        help="items the detector misses per box it reports, for the engine's corrections, "
+        "instead of the model profile's (or the engine's default); the report measures it "
+        "as calibration.measured_missed_per_box",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--examples", action="store_true", help="include wrong receipts in the JSON")
     return ap
@@ -694,15 +755,23 @@ def main(argv: list[str] | None = None) -> int:
             "scenes_from": str(args.scene_dir) if args.scene_dir else "sampler",
         }
     # The engine as the kiosk builds it for this model: its profile's calibration.
-    sharpness = source.pop("profile_vision_sharpness", None)
-    origin = "profile" if sharpness is not None else "engine default"
-    if args.vision_sharpness is not None:
-        sharpness, origin = args.vision_sharpness, "command line"
-    policy = DecisionPolicy().calibrated(sharpness)
+    profile = source.pop("profile_calibration", {})
+    chosen, origin = {}, {}
+    for key in ("vision_sharpness", "missed_per_box"):
+        chosen[key], origin[key] = profile.get(key), "profile"
+        if getattr(args, key) is not None:
+            chosen[key], origin[key] = getattr(args, key), "command line"
+        elif chosen[key] is None:
+            origin[key] = "engine default"
+    policy = DecisionPolicy().calibrated(**chosen)
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), policy)
     t0 = time.perf_counter()
     report = evaluate(scenes, views, catalog, engine, scale, args.seed)
-    report["vision_sharpness"] = {"value": policy.vision_sharpness, "from": origin}
+    report["calibration"] = {
+        key: {"value": getattr(policy, key), "from": origin[key]} for key in chosen
+    }
+    # what a release's profile should carry, measured here (on validation scenes only)
+    report["calibration"]["measured_missed_per_box"] = missed_per_box(scenes, views)
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["detector"] = source["detector"]
     if source["detector"] == "model":

@@ -177,6 +177,13 @@ class ModelProfile(_Strict):
         description="decision calibration, chosen on validation with kiosk eval --fusion "
         "--vision-sharpness; absent: the engine's default",
     )
+    missed_per_box: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="visible items the model misses per box it reports, measured on "
+        "validation by kiosk eval --fusion; absent: the engine's default",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -104,9 +104,17 @@ def test_a_crowded_tray_is_not_corrected_on_weight_that_an_unseen_item_explains(
         if x > 1000:
             x, y = 10.0, 450.0
     crowded = tray(*items)
-    d = engine.decide(crowded, nominal(catalog, ["beer-seabreeze-330", "sandwich-egg", *others]))
+    weight = nominal(catalog, ["beer-seabreeze-330", "sandwich-egg", *others])
+    d = engine.decide(crowded, weight)
     assert d.verdict is Verdict.ASK
     assert any(r.kind is RequestKind.CHOOSE and r.boxes == (0,) for r in d.requests)
+    # the same tray from a model whose profile says it misses 1 item in 500 boxes: an
+    # unseen sandwich is then the unlikely story, and the can is corrected
+    sharp_eyed = DecisionPolicy().calibrated(missed_per_box=0.002)
+    d = DecisionEngine(catalog, WeightModel.from_catalog(catalog), sharp_eyed).decide(
+        crowded, weight
+    )
+    assert d.verdict is Verdict.CORRECTED and d.counts["beer-seabreeze-500"] == 1
     # two items on the tray: little can hide, and the scale's 175 g settle it
     pair = tray(can, seen(catalog, "chips-original-70", 200, 10, 0.97))
     d = engine.decide(pair, nominal(catalog, ["beer-seabreeze-500", "chips-original-70"]))
@@ -154,6 +162,8 @@ def test_a_model_brings_its_own_trust_in_its_second_choices(catalog):
     assert verdict(DecisionPolicy().calibrated(2.5)).verdict is Verdict.CONFIRMED
     with pytest.raises(ValueError, match="vision_sharpness"):
         DecisionPolicy().calibrated(0.0)
+    with pytest.raises(ValueError, match="missed_per_box"):
+        DecisionPolicy().calibrated(missed_per_box=1.0)
 
 
 def test_hidden_item_is_never_confirmed(engine, catalog):

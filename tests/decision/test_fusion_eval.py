@@ -169,26 +169,64 @@ def test_a_broken_model_ends_the_command_with_its_reason(damage, tmp_path, monke
 
 
 def test_the_engine_takes_the_models_own_calibration(eval_cache, tmp_path, monkeypatch, capsys):
-    # A release whose profile brings its vision_sharpness is judged by the engine the
-    # kiosk builds for it; a value on the command line (to choose one on validation)
-    # wins; a profile without one leaves the engine's default.
+    # A release whose profile brings its calibration is judged by the engine the kiosk
+    # builds for it; a value on the command line (to choose one on validation) wins; a
+    # profile without one leaves the engine's default. The report measures the miss rate.
     version = ModelRepository().latest("tray-detector")
     copy = tmp_path / "repository" / "tray-detector" / str(version)
     shutil.copytree(DEFAULT_ROOT / "tray-detector" / str(version), copy)
     doc = json.loads((copy / "profile.json").read_text())
-    default = fusion.DecisionPolicy().vision_sharpness
-    assert doc.get("vision_sharpness") is None
+    default = fusion.DecisionPolicy()
+    assert doc.get("vision_sharpness") is None and doc.get("missed_per_box") is None
     monkeypatch.setattr(fusion, "EVAL_CACHE", eval_cache)
     argv = ["--repository", str(tmp_path / "repository"), "--scenes", str(SCENES), "--json"]
 
-    def sharpness(*extra):
+    def calibration(*extra):
         assert main([*argv, *extra]) == 0
-        return json.loads(capsys.readouterr().out)["vision_sharpness"]
+        return json.loads(capsys.readouterr().out)["calibration"]
 
-    assert sharpness() == {"value": default, "from": "engine default"}
-    (copy / "profile.json").write_text(json.dumps(doc | {"vision_sharpness": 2.5}))
-    assert sharpness() == {"value": 2.5, "from": "profile"}
-    assert sharpness("--vision-sharpness", "1.25") == {"value": 1.25, "from": "command line"}
+    cal = calibration()
+    assert cal["vision_sharpness"] == {"value": default.vision_sharpness, "from": "engine default"}
+    assert cal["missed_per_box"] == {"value": default.missed_per_box, "from": "engine default"}
+    assert 0 <= cal["measured_missed_per_box"] < 1
+    (copy / "profile.json").write_text(
+        json.dumps(doc | {"vision_sharpness": 2.5, "missed_per_box": 0.01})
+    )
+    cal = calibration()
+    assert cal["vision_sharpness"] == {"value": 2.5, "from": "profile"}
+    assert cal["missed_per_box"] == {"value": 0.01, "from": "profile"}
+    cal = calibration("--vision-sharpness", "1.25", "--missed-per-box", "0")
+    assert cal["vision_sharpness"] == {"value": 1.25, "from": "command line"}
+    assert cal["missed_per_box"] == {"value": 0.0, "from": "command line"}
     (copy / "profile.json").write_text(json.dumps(doc | {"vision_sharpness": 0}))
     assert main(argv) == 2
     assert "vision_sharpness" in capsys.readouterr().err
+
+
+def test_missed_per_box_counts_items_in_view_without_a_box(catalog):
+    def item(sku, x, hidden=False):
+        return fusion.SimItem(sku, 100.0, (x, 0.0, x + 100.0, 100.0), hidden=hidden)
+
+    def box(sku, x):
+        return fusion.SeenItem((x + 3, 2.0, x + 98, 101.0), (fusion.Candidate(sku, 0.9),))
+
+    scene = fusion.SimScene(
+        "s",
+        "hard",
+        (
+            item("cola-classic-330", 0),
+            item("lighter", 200),
+            item("gum-mint-40", 400),
+            item("lighter", 0, hidden=True),
+        ),
+    )
+    # the lighter in view has no box, the one under the can is the scale's; a box on
+    # nothing and a misread box are not misses
+    view = fusion.TrayView(
+        (box("cola-classic-330", 0), box("cola-zero-330", 400), box("gum-mint-40", 800)),
+        (1280, 720),
+        1,
+        0.0,
+    )
+    assert fusion.missed_per_box([scene], [view]) == pytest.approx(1 / 3, abs=1e-4)
+    assert fusion.missed_per_box([], []) is None

@@ -75,11 +75,13 @@ class DecisionPolicy:
     # A correction is the weight's reading of the tray, and an item the camera missed
     # can explain the same weight (a 500 ml beer read as 330 ml, or the 330 ml one and
     # an unseen 165 g sandwich). So a correction is automatic only if it also wins when
-    # items go unseen as often as a detector misses them among this many boxes: per box
-    # seen, 2.7 % (tray-detector/3 on 1,500 validation scenes: 210 items missed beside
-    # 7,709 boxes). The confirmation keeps `hidden_prior`: the camera backs the plain
-    # reading, and a higher prior there only trades asked honest baskets for wrong ones.
-    correction_missed_per_box: float = 0.027
+    # items go unseen as often as the detector misses them among this many boxes. Per
+    # box seen, it belongs to the model (`calibrated`; `kiosk eval --fusion` measures
+    # it on a scene set); the default is tray-detector/3's on 1,500 validation scenes
+    # (210 items missed beside 7,709 boxes). The confirmation keeps `hidden_prior`: the
+    # camera backs the plain reading, and a higher prior there only trades honest
+    # baskets asked for wrong receipts accepted.
+    missed_per_box: float = 0.027
     # Prior that a hidden item lies on the tray unseen: about 1 basket in 50. Its
     # cost is shared among the SKUs that could hide under some box.
     hidden_prior: float = 0.02
@@ -134,13 +136,20 @@ class DecisionPolicy:
     # ones would bury the real question under every look-alike on the tray.
     ask_window: float = math.log(20.0)
 
-    def calibrated(self, vision_sharpness: float | None) -> DecisionPolicy:
-        """This policy with the serving model's own calibration, when it brings one."""
-        if vision_sharpness is None:
-            return self
-        if not (math.isfinite(vision_sharpness) and vision_sharpness > 0):
-            raise ValueError(f"vision_sharpness must be > 0, got {vision_sharpness}")
-        return replace(self, vision_sharpness=float(vision_sharpness))
+    def calibrated(
+        self, vision_sharpness: float | None = None, missed_per_box: float | None = None
+    ) -> DecisionPolicy:
+        """This policy with the serving model's own calibration, where it brings one."""
+        changes: dict[str, float] = {}
+        if vision_sharpness is not None:
+            if not (math.isfinite(vision_sharpness) and vision_sharpness > 0):
+                raise ValueError(f"vision_sharpness must be > 0, got {vision_sharpness}")
+            changes["vision_sharpness"] = float(vision_sharpness)
+        if missed_per_box is not None:
+            if not (math.isfinite(missed_per_box) and 0 <= missed_per_box < 1):
+                raise ValueError(f"missed_per_box must be in [0, 1), got {missed_per_box}")
+            changes["missed_per_box"] = float(missed_per_box)
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,9 +386,9 @@ class DecisionEngine:
         self, key: ReceiptKey, boxes: int, searched: Callable[[float], SearchResult]
     ) -> bool:
         """The corrected receipt still wins by `correct_margin` when items go unseen at
-        `correction_missed_per_box` (see the policy)."""
+        `missed_per_box` (see the policy)."""
         p = self.policy
-        prior = 1.0 - (1.0 - p.correction_missed_per_box) ** boxes
+        prior = 1.0 - (1.0 - p.missed_per_box) ** boxes
         if prior <= p.hidden_prior:
             return True
         again = searched(min(prior, 0.5))
