@@ -27,6 +27,10 @@ FUSION_TOPK = 10
 # items of one SKU side by side overlap far less than this.
 DUPLICATE_IOU = 0.6
 
+# A box under the detector's threshold overlapping a box above it this much is not
+# rescued by the classifier (`vet_boxes`); chosen on validation (0.3 / 0.45 / 0.6).
+WEAK_DUPLICATE_IOU = 0.45
+
 
 def check_classifier_signature(
     session: ort.InferenceSession, c: ClassifierProfile, num_classes: int, where: str
@@ -103,20 +107,35 @@ class Refiner:
 
 
 def vet_boxes(
-    dets: Detections, probs: np.ndarray, item_weight: float, threshold: float
+    dets: Detections,
+    probs: np.ndarray,
+    item_weight: float,
+    threshold: float,
+    sure_score: float | None = None,
 ) -> tuple[Detections, np.ndarray]:
     """The detector's boxes that the classifier confirms hold an item, and their item
     probabilities. `probs` is (n, classes + 1), the last column "not an item". A box's
     confidence becomes detector score^(1 - w) × P(item)^w, and boxes below `threshold`
     go: so a box the detector was unsure of stays when its full-resolution crop
     clearly shows an item, and a confident box on a reflection or a hand can go. The
-    returned probabilities are over the item classes only (renormalised)."""
+    returned probabilities are over the item classes only (renormalised). `sure_score`
+    (default `threshold`) is the detector score of a box it is sure of: the operating
+    threshold, also when an evaluation keeps lower boxes for its precision curve."""
     probs = np.asarray(probs, np.float32)
     if probs.shape[0] != len(dets):
         raise ValueError(f"{probs.shape[0]} probability rows for {len(dets)} boxes")
     p_item = np.clip(1.0 - probs[:, -1], 0.0, 1.0)
     conf = (dets.scores ** (1.0 - item_weight) * p_item**item_weight).astype(np.float32)
     keep = conf >= threshold
+    # A weak box lying on a box the detector is sure of is mostly the detector's second
+    # look at that item (a half of a bag, the bag and its label), not a second item:
+    # only boxes on their own are rescued. Items lying on others overlap their support
+    # far less (their box is a small part of its box).
+    sure = dets.scores >= (threshold if sure_score is None else sure_score)
+    if sure.any() and not sure.all():
+        weak = np.flatnonzero(~sure)
+        on_sure = box_iou(dets.boxes[weak], dets.boxes[sure]).max(1) >= WEAK_DUPLICATE_IOU
+        keep[weak[on_sure]] = False
     items = probs[keep, :-1]
     items = items / np.maximum(items.sum(1, keepdims=True), 1e-30)
     d = dets

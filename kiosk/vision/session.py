@@ -244,7 +244,10 @@ class Detector:
             run_s += time.perf_counter() - t_c
             c = self.refiner.profile
             if c.not_an_item:
-                dets, probs = vet_boxes(dets, probs, c.item_weight, self.params.score_threshold)
+                sure = self.profile.thresholds.score  # also when the caller keeps lower boxes
+                dets, probs = vet_boxes(
+                    dets, probs, c.item_weight, self.params.score_threshold, sure
+                )
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score

@@ -149,6 +149,15 @@ def test_vetting_keeps_a_weak_box_that_clearly_shows_an_item_and_drops_a_sure_on
     assert items.shape == (1, 3) and items[0].tolist() == pytest.approx([0, 1, 0])
 
 
+def test_vetting_does_not_rescue_a_weak_second_box_on_an_item_the_detector_is_sure_of():
+    # The detector saw a bag (0.9) and, weakly, most of the same bag again (0.1): the
+    # classifier calls both crops an item, but the shopper has one bag.
+    d = dets([[0, 0, 100, 100], [0, 0, 100, 70]], [0.9, 0.1], [0, 0])
+    probs = np.array([[0.97, 0, 0, 0.03], [0.97, 0, 0, 0.03]], np.float32)
+    kept, _ = vet_boxes(d, probs, item_weight=0.5, threshold=0.25)
+    assert kept.boxes.tolist() == [[0, 0, 100, 100]]
+
+
 def test_vetting_with_weight_zero_is_the_detector_threshold_alone():
     d = dets([[0, 0, 10, 10], [50, 50, 60, 60]], [0.2, 0.3], [0, 0])
     probs = np.array([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]], np.float32)
