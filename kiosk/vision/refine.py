@@ -6,6 +6,10 @@ decides *which* SKU each box is, with the detector's class scores as a second op
 (`fuse_probabilities`; `class_ids` and the top-k candidates come from the fused
 distribution). Two boxes on one item that the detector called by two look-alike
 names can become the same SKU here, so such duplicates are merged afterwards.
+
+A classifier that also learned "not an item" (profile `not_an_item`) has a say in
+*whether* too: the detector's boxes down to `proposal_score` go to it, and a box's
+confidence combines both opinions (`vet_boxes`).
 """
 
 from __future__ import annotations
