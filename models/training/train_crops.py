@@ -84,17 +84,25 @@ def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str,
     }
 
 
-def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
-    cache = root / f".crops3_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
+def _cached(cache: Path, root: Path, make, log) -> tuple[dict[str, np.ndarray], bool]:
+    """`make()`'s arrays, kept in `cache` next to the scene set (rebuilt when the set is
+    newer, written atomically); also whether they were made now."""
     if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
         data = dict(np.load(cache))
         log(f"loaded {len(data['classes'])} crops from {cache}")
-        return data
-    data = cut_set(root, copies, jitter, seed, log)
+        return data, False
+    data = make()
     tmp = cache.with_name(cache.name + ".tmp.npz")
     np.savez(tmp, **data)
     os.replace(tmp, cache)
-    log(f"cut {len(data['classes'])} crops from {root}")
+    return data, True
+
+
+def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
+    cache = root / f".crops3_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
+    data, made = _cached(cache, root, lambda: cut_set(root, copies, jitter, seed, log), log)
+    if made:
+        log(f"cut {len(data['classes'])} crops from {root}")
     return data
 
 
@@ -183,16 +191,12 @@ def cached_mined(
 ) -> dict[str, np.ndarray]:
     tag = f"{release_dir.parent.name}-{release_dir.name}"
     cache = root / f".mined1_{CROP_SIZE}_{tag}_p{proposal_score}_n{negatives}_s{seed}.npz"
-    if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
-        data = dict(np.load(cache))
-        log(f"loaded {len(data['classes'])} mined crops from {cache}")
-        return data
-    data = mine_set(root, release_dir, proposal_score, negatives, seed, log)
-    tmp = cache.with_name(cache.name + ".tmp.npz")
-    np.savez(tmp, **data)
-    os.replace(tmp, cache)
-    n_bg = int((data["classes"] == len(data["labels"])).sum())
-    log(f"mined {len(data['classes'])} crops ({n_bg} not an item) from {root}")
+    data, made = _cached(
+        cache, root, lambda: mine_set(root, release_dir, proposal_score, negatives, seed, log), log
+    )
+    if made:
+        n_bg = int((data["classes"] == len(data["labels"])).sum())
+        log(f"mined {len(data['classes'])} crops ({n_bg} not an item) from {root}")
     return data
 
 
