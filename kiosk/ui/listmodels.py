@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import (
+    Property,
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QRectF,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QFont, QFontMetricsF
+
+from kiosk.ui.label_layout import Rect, place_labels
 
 
 class _RowsModel(QAbstractListModel):
@@ -116,6 +129,54 @@ class BoxModel(_RowsModel):
         bh = Qt.ItemDataRole.UserRole + 4
         label = Qt.ItemDataRole.UserRole + 5
         kind = Qt.ItemDataRole.UserRole + 6
+
+    # The name tags' shape at a scale of 1 (CameraPanel.qml multiplies by its `u`).
+    TAG_PAD_X = 10.0
+    TAG_PAD_Y = 4.0
+    TAG_MAX_WIDTH = 420.0
+    TAG_GAP = 4.0
+
+    versionChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._version = 0
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        before = self._rows
+        super().set_rows(rows)
+        if self._rows is not before:
+            self._version += 1
+            self.versionChanged.emit()
+
+    def _get_version(self) -> int:
+        return self._version
+
+    # bumps on every change of the boxes: a QML binding that calls labelPlaces reads
+    # it, so that the tags are placed again when the boxes change
+    version = Property(int, _get_version, notify=versionChanged)
+
+    @Slot(float, float, QFont, float, result="QVariantList")
+    def labelPlaces(self, width: float, height: float, font: QFont, u: float) -> list[QRectF]:
+        """Each box's name tag (x, y, w, h) in a picture `width` x `height` pixels,
+        measured in `font`; zero-sized for a box without a name."""
+        metrics = QFontMetricsF(font)
+        boxes, sizes = [], []
+        for r in self._rows:
+            boxes.append(Rect(r.bx * width, r.by * height, r.bw * width, r.bh * height))
+            if not r.label:
+                sizes.append((0.0, 0.0))
+                continue
+            # ceil: Qt Quick lays text out on whole pixels; a tag a fraction short elides
+            text_w = float(int(metrics.horizontalAdvance(r.label)) + 1)
+            sizes.append(
+                (
+                    min(text_w + 2 * self.TAG_PAD_X * u, self.TAG_MAX_WIDTH * u),
+                    metrics.height() + 2 * self.TAG_PAD_Y * u,
+                )
+            )
+        tags = place_labels(boxes, sizes, width, height, self.TAG_GAP * u)
+        return [QRectF(t.x, t.y, t.w, t.h) for t in tags]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ Rectangle {
     readonly property string kind: checkout ? checkout.guidanceKind : ""
     readonly property bool placing: checkout !== null && checkout.phase === "placing"
     readonly property real aspect: camera ? camera.aspect : 16 / 9
+    // the boxes' name tags: BoxModel.labelPlaces measures them in this font
+    readonly property font tagFont: Qt.font({ family: Theme.font, pixelSize: Math.max(20 * u, 1), weight: Font.DemiBold })
     radius: 20 * u
     color: "#1d2329"
     clip: true
@@ -34,6 +36,14 @@ Rectangle {
         height: wide ? frame.height : frame.width / p.aspect
         x: frame.x + (frame.width - width) / 2
         y: frame.y
+
+        // every tag's place, worked out together so that no two cover each other
+        readonly property var tagPlaces: {
+            const boxes = p.checkout ? p.checkout.boxModel : null
+            if (boxes === null || boxes.version < 0)  // version: place again when boxes change
+                return []
+            return boxes.labelPlaces(width, height, p.tagFont, p.u)
+        }
 
         Repeater {
             model: p.checkout ? p.checkout.boxModel : null
@@ -62,25 +72,36 @@ Rectangle {
                         NumberAnimation { to: 0.45; duration: 700; easing.type: Easing.InOutQuad }
                         NumberAnimation { to: 1.0; duration: 700; easing.type: Easing.InOutQuad }
                     }
-                    Rectangle {
-                        visible: boxItem.label !== ""
-                        // above the box, or inside its top edge when the box touches the top
-                        y: parent.y > height + 4 * p.u ? -height - 4 * p.u : 4 * p.u
-                        x: 0
-                        width: Math.min(tag.implicitWidth + 20 * p.u, 420 * p.u)
-                        height: tag.implicitHeight + 8 * p.u
-                        radius: 8 * p.u
-                        color: boxItem.tint
-                        Text {
-                            id: tag
-                            anchors.centerIn: parent
-                            width: Math.min(implicitWidth, 400 * p.u)
-                            elide: Text.ElideRight
-                            text: boxItem.label
-                            color: boxItem.kind === "ask" ? Theme.ink : "white"
-                            font.family: Theme.font; font.pixelSize: 20 * p.u; font.weight: Font.DemiBold
-                        }
-                    }
+                }
+            }
+        }
+
+        // the names, over every box (a neighbour's border never crosses a name)
+        Repeater {
+            model: p.checkout ? p.checkout.boxModel : null
+            delegate: Rectangle {
+                id: tagItem
+                required property int index
+                required property string label
+                required property string kind
+                readonly property rect place: picture.tagPlaces[index] ?? Qt.rect(0, 0, 0, 0)
+                objectName: "boxTag"
+                z: 1
+                visible: label !== "" && place.width > 0
+                x: place.x
+                y: place.y
+                width: place.width
+                height: place.height
+                radius: 8 * p.u
+                color: kind === "ask" ? Theme.ask : Theme.go
+                Text {
+                    anchors.centerIn: parent
+                    width: parent.width - 20 * p.u  // BoxModel.TAG_PAD_X each side
+                    horizontalAlignment: Text.AlignHCenter
+                    elide: Text.ElideRight
+                    text: tagItem.label
+                    color: tagItem.kind === "ask" ? Theme.ink : "white"
+                    font: p.tagFont
                 }
             }
         }
