@@ -71,8 +71,12 @@ def test_a_paid_sale_is_committed_before_its_receipt_prints(world):
         store.sale(sale.sale_id) is not None
     )
     shop(service)
-    assert wait_for(lambda: service.checkout.phase is Phase.RECEIPT)
+    # The payment result arrives on the terminal's thread, which makes the sale
+    # durable, publishes the RECEIPT phase and only then prints: wait for the print
+    # itself, or the check can run in between and find nothing printed yet.
+    assert wait_for(lambda: committed_when_printed)
     assert committed_when_printed == [True]
+    assert service.checkout.phase is Phase.RECEIPT
     sale_id = f"k1-{store.instance_id}-00000001"
     assert store.sale(sale_id)["total"] == 700
 
@@ -86,7 +90,9 @@ def test_power_cut_during_payment_then_restart_records_the_sale_once(world):
     store.close()
     assert wait_for(lambda: terminal.ledger[f"{sale_id}-p1"].state == "approved")
     service2, store2, _, printed = world(terminal=terminal)
-    assert wait_for(lambda: service2.checkout.phase is Phase.RECEIPT)
+    # the print comes after the RECEIPT phase on the terminal's thread: wait for it
+    assert wait_for(lambda: printed)
+    assert service2.checkout.phase is Phase.RECEIPT
     assert [s.sale_id for s in printed] == [sale_id]
     assert store2.query("SELECT COUNT(*) AS n FROM payments")[0]["n"] == 1
     assert terminal.refunds == []
