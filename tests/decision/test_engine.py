@@ -82,6 +82,31 @@ def test_weight_alone_never_charges_a_product_the_camera_did_not_suggest(engine,
     assert dict(d.counts) == {"water-icedew-380": 1, "milk-pure-250": 1}
 
 
+def test_the_small_beer_is_offered_for_a_can_read_as_the_large_one(engine, catalog):
+    # The model's commonest mistake: a 330 ml SeaBreeze read as the 500 ml can, here
+    # so surely that its other guesses do not list the small one. The scale says 330
+    # ml; the catalog's family is what puts the small can on the table as the answer.
+    assert {p.sku for p in catalog.family("beer-seabreeze-500")} == {
+        "beer-seabreeze-500",
+        "beer-seabreeze-330",
+    }
+    view = tray(
+        seen(catalog, "beer-seabreeze-500", 10, 10, 0.97), seen(catalog, "milk-pure-250", 400, 10)
+    )
+    weight = nominal(catalog, ["beer-seabreeze-330", "milk-pure-250"])
+    d = engine.decide(view, weight)
+    assert d.verdict is Verdict.ASK
+    assert any(
+        r.kind is RequestKind.CHOOSE
+        and r.boxes == (0,)
+        and {s.sku for s in r.skus} == {"beer-seabreeze-500", "beer-seabreeze-330"}
+        for r in d.requests
+    )
+    d = engine.decide(view, weight, {"beer-seabreeze-330": 1})
+    assert d.verdict is Verdict.CORRECTED
+    assert dict(d.counts) == {"beer-seabreeze-330": 1, "milk-pure-250": 1}
+
+
 def test_a_crowded_tray_is_not_corrected_on_weight_that_an_unseen_item_explains(engine, catalog):
     # The can reads 330 ml (0.6) or 500 ml (0.4); the scale feels 165 g more than the
     # plain reading: a 500 ml can, or the 330 ml one and a sandwich the camera missed
