@@ -149,6 +149,10 @@ def to_uint8_input(
     return ModelProfile.model_validate(doc), model_out, classifier_file
 
 
+# The lines of a training log kept beside a published model: its milestones, not every batch.
+MILESTONES = ("start ", "resumed", " done in ", "new best", "early stop", "finished", "budget")
+
+
 def dataset_record(path: Path) -> dict:
     desc_path = path / "dataset.json"
     if not desc_path.exists():
@@ -188,6 +192,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--update-metrics", action="store_true")
     ap.add_argument("--uint8-input", action="store_true",
                     help="the models take uint8 NHWC BGR, convert it inside")  # fmt: skip
+    # The decision engine's calibration belongs to the model (see ModelProfile):
+    # measured on validation, never on the test split.
+    ap.add_argument("--missed-per-box", type=float,
+                    help="visible items missed per box reported (`kiosk eval --fusion "
+                         "--scene-dir VAL`: calibration.measured_missed_per_box)")  # fmt: skip
+    ap.add_argument(
+        "--vision-sharpness",
+        type=float,
+        help="the engine's trust in the class scores, chosen on validation",
+    )
     args = ap.parse_args(argv)
 
     summary = json.loads((args.run / "summary.json").read_text())
@@ -233,30 +247,37 @@ def main(argv: list[str] | None = None) -> int:
             doc["classifier"]["item_weight"] = args.item_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
         profile = ModelProfile.model_validate(doc)
+    calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}
+    if any(v is not None for v in calibration.values()):
+        doc = profile.model_dump(mode="json", by_alias=True)
+        doc.update({k: v for k, v in calibration.items() if v is not None})
+        profile = ModelProfile.model_validate(doc)  # validates the ranges too
     classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
-    scratch = tempfile.TemporaryDirectory(prefix="ship-")  # rewritten files, until published
-    if args.uint8_input:
-        profile, onnx_path, classifier_file = to_uint8_input(
-            profile, onnx_path, classifier_file, Path(scratch.name)
-        )
-    repo = ModelRepository(args.repository)
-    if args.update_metrics:
-        target = args.repository / args.name / str(args.version)
-        old = repo.load(args.name, args.version)
-        if old.profile.sha256 != profile.sha256:
-            raise SystemExit("the model file differs from the published one: publish a new version")
-        (target / PROFILE_FILE).write_text(
-            json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2) + "\n"
-        )
-        print(f"updated metrics of {args.name}/{args.version}")
-        return 0
-    release = repo.publish(onnx_path, profile, classifier_file)
-    shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
-    log = args.run / "log.txt"
-    if log.exists():  # the log summary: the run's milestones, not every batch
-        keep = ("start ", "resumed", " done in ", "new best", "early stop", "finished", "budget")
-        lines = [ln for ln in log.read_text().splitlines() if any(k in ln for k in keep)]
-        (release.directory / "training_log.txt").write_text("\n".join(lines) + "\n")
+    # rewritten model files live here until published (removed however the run ends)
+    with tempfile.TemporaryDirectory(prefix="ship-") as scratch:
+        if args.uint8_input:
+            profile, onnx_path, classifier_file = to_uint8_input(
+                profile, onnx_path, classifier_file, Path(scratch)
+            )
+        repo = ModelRepository(args.repository)
+        if args.update_metrics:
+            target = args.repository / args.name / str(args.version)
+            old = repo.load(args.name, args.version)
+            if old.profile.sha256 != profile.sha256:
+                raise SystemExit(
+                    "the model file differs from the published one: publish a new version"
+                )
+            (target / PROFILE_FILE).write_text(
+                json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+            )
+            print(f"updated metrics of {args.name}/{args.version}")
+            return 0
+        release = repo.publish(onnx_path, profile, classifier_file)
+        shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
+        log = args.run / "log.txt"
+        if log.exists():  # the log summary: the run's milestones, not every batch
+            lines = [ln for ln in log.read_text().splitlines() if any(k in ln for k in MILESTONES)]
+            (release.directory / "training_log.txt").write_text("\n".join(lines) + "\n")
     print(f"published {release.ref} → {release.directory}")
     return 0
 

@@ -138,6 +138,21 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     assert [json.loads(x)["epoch"] for x in lines] == [0, 1]  # the resumed run did not redo 0
     assert (tmp_path / "run" / "model.onnx").stat().st_size > 10_000
 
+    # Published, it carries the decision calibration measured on validation; a value
+    # out of range is refused before anything is written.
+    from kiosk.models.repository import ModelRepository
+    from models.training.ship import main as ship_main
+
+    repo = tmp_path / "repo"
+    ship = ["--run", str(tmp_path / "run"), "--name", "tiny", "--repository", str(repo)]
+    with pytest.raises(ValueError, match="missed_per_box"):
+        ship_main([*ship, "--version", "1", "--missed-per-box", "1.5"])
+    assert not (repo / "tiny").exists()
+    assert ship_main([*ship, "--version", "1", "--missed-per-box", "0.031",
+                      "--vision-sharpness", "1.2"]) == 0  # fmt: skip
+    profile = ModelRepository(repo).load("tiny").profile
+    assert (profile.missed_per_box, profile.vision_sharpness) == (0.031, 1.2)
+
 
 def test_int8_variant_quantizes_the_body_and_keeps_the_decode_float(tmp_path):
     from models.training.export import export_onnx
