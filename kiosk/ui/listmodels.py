@@ -156,6 +156,13 @@ class BoxModel(_RowsModel):
     # it, so that the tags are placed again when the boxes change
     version = Property(int, _get_version, notify=versionChanged)
 
+    def _get_asking(self) -> bool:
+        return any(r.kind == "ask" for r in self._rows)
+
+    # a box needs the shopper's answer: CameraPanel runs the one pulse that box and
+    # its tag share (they sit in different layers, so the tag cannot inherit it)
+    asking = Property(bool, _get_asking, notify=versionChanged)
+
     @Slot(float, float, QFont, float, result="QVariantList")
     def labelPlaces(self, width: float, height: float, font: QFont, u: float) -> list[QRectF]:
         """Each box's name tag (x, y, w, h) in a picture `width` x `height` pixels,

@@ -1,4 +1,5 @@
-"""The name tags over the camera picture: beside their box, never on each other."""
+"""The name tags over the camera picture: beside their box, never on each other, and
+the question's "?" pulsing with its box."""
 
 import itertools
 
@@ -128,27 +129,39 @@ def test_the_box_model_measures_each_name_in_the_screen_font(qtbot):
     check(boxes, [(t.w, t.h) for t in tags], tags, gap=6.0)
 
 
-def test_on_the_review_screen_the_plain_baskets_names_are_apart_and_whole(kiosk_app):
-    from PySide6.QtCore import QRectF
+def shown(window, name: str) -> list:
+    """The visible Qt Quick items called `name` on the kiosk's screen."""
+    stack, found = [window.root.contentItem()], []
+    while stack:
+        it = stack.pop()
+        if it.isVisible() and it.objectName() == name:
+            found.append(it)
+        stack.extend(it.childItems())
+    return found
 
-    from kiosk.ui.demo import Context, Driver, Shots, spin, wait_until
 
-    app = kiosk_app
+def review_context(app):
+    from kiosk.ui.demo import Context, Driver, Shots, wait_until
+
     c = Context(app, app.window, Driver(app.window), Shots(None), lambda s: None)
     wait_until("the first camera frame", lambda: app.window.camera.frames_shown > 0, 15)
     app.window.lang.setLanguage("en")
+    return c
+
+
+def test_on_the_review_screen_the_plain_baskets_names_are_apart_and_whole(kiosk_app):
+    from PySide6.QtCore import QRectF
+
+    from kiosk.ui.demo import spin, wait_until
+
+    app = kiosk_app
+    c = review_context(app)
     app.world.place("cola-classic-330")
     app.world.place("chips-original-70")
     c.wait_review()
 
     def tags():
-        stack, found = [app.window.root.contentItem()], []
-        while stack:
-            it = stack.pop()
-            if it.isVisible() and it.objectName() == "boxTag":
-                found.append(it)
-            stack.extend(it.childItems())
-        return found
+        return shown(app.window, "boxTag")
 
     wait_until("both names on the picture", lambda: len(tags()) == 2)
     spin(0.1)
@@ -162,3 +175,47 @@ def test_on_the_review_screen_the_plain_baskets_names_are_apart_and_whole(kiosk_
         assert not text.property("truncated"), text.property("text")
         rects.append(Rect(rect.x(), rect.y(), rect.width(), rect.height()))
     assert rects[0].overlap(rects[1]) == 0
+
+
+def test_the_question_tag_pulses_in_step_with_its_box_and_the_other_names_stay_solid(kiosk_app):
+    # the tags are a layer apart from the boxes, so the "?" no longer inherits its
+    # box's pulse as a child did: both must follow the one beat
+    import time
+
+    from kiosk.ui.demo import spin, wait_until
+
+    app = kiosk_app
+    c = review_context(app)
+    app.world.place("cola-zero-330", face="bottom")  # no flavour to see: a question
+    app.world.place("water-spring-550")
+    c.wait_review()
+    wait_until("the question about the can", lambda: c.checkout.guidanceKind == "choose")
+
+    def by_kind(name: str) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for it in shown(app.window, name):
+            # a box's kind is its delegate's (the parent); a tag is its own delegate
+            owner = it.parentItem() if name == "box" else it
+            found.setdefault(owner.property("kind"), []).append(it)
+        return found
+
+    wait_until("a box and a tag for each item", lambda: len(shown(app.window, "boxTag")) == 2)
+    boxes, tags = by_kind("box"), by_kind("boxTag")
+    (ask_box,), (ask_tag,), (ok_tag,) = boxes["ask"], tags["ask"], tags["ok"]
+    assert ask_tag.childItems()[0].property("text") == "?"
+    seen = []
+    deadline = time.monotonic() + 2.0  # longer than one beat (1.4 s)
+    while time.monotonic() < deadline:
+        spin(0.03)
+        assert ask_tag.opacity() == ask_box.opacity()
+        assert ok_tag.opacity() == 1 and all(b.opacity() == 1 for b in boxes["ok"])
+        seen.append(ask_tag.opacity())
+    assert min(seen) < 0.6 and max(seen) > 0.9, seen
+
+    # new boxes (here the names in another language) start the beat bright, as each
+    # box's own animation did
+    wait_until("the beat dimmed", lambda: ask_tag.opacity() < 0.6)
+    app.window.lang.setLanguage("zh_CN")
+    spin(0.05)
+    (ask_tag,) = by_kind("boxTag")["ask"]
+    assert ask_tag.opacity() > 0.9

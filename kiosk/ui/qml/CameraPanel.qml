@@ -45,6 +45,27 @@ Rectangle {
             return boxes.labelPlaces(width, height, p.tagFont, p.u)
         }
 
+        // one beat for every box that needs an answer and for its tag: the tags are a
+        // layer of their own, so a tag cannot inherit its box's opacity as a child would
+        property real askPulse: 1
+        SequentialAnimation on askPulse {
+            id: askBeat
+            running: p.checkout !== null && p.checkout.boxModel.asking
+            loops: Animation.Infinite
+            onStopped: picture.askPulse = 1
+            NumberAnimation { to: 0.45; duration: 700; easing.type: Easing.InOutQuad }
+            NumberAnimation { to: 1.0; duration: 700; easing.type: Easing.InOutQuad }
+        }
+        // new boxes (a new decision, another language) start the beat bright, as each
+        // box's own animation did when its delegate was made
+        Connections {
+            target: p.checkout ? p.checkout.boxModel : null
+            function onVersionChanged() {
+                if (askBeat.running)
+                    askBeat.restart()
+            }
+        }
+
         Repeater {
             model: p.checkout ? p.checkout.boxModel : null
             delegate: Item {
@@ -65,13 +86,8 @@ Rectangle {
                     radius: 8 * p.u
                     border.width: (boxItem.kind === "live" ? 2 : 5) * p.u
                     border.color: boxItem.tint
-                    opacity: boxItem.kind === "live" ? 0.7 : 1
-                    SequentialAnimation on opacity {
-                        running: boxItem.kind === "ask"
-                        loops: Animation.Infinite
-                        NumberAnimation { to: 0.45; duration: 700; easing.type: Easing.InOutQuad }
-                        NumberAnimation { to: 1.0; duration: 700; easing.type: Easing.InOutQuad }
-                    }
+                    objectName: "box"
+                    opacity: boxItem.kind === "ask" ? picture.askPulse : (boxItem.kind === "live" ? 0.7 : 1)
                 }
             }
         }
@@ -94,6 +110,7 @@ Rectangle {
                 height: place.height
                 radius: 8 * p.u
                 color: kind === "ask" ? Theme.ask : Theme.go
+                opacity: kind === "ask" ? picture.askPulse : 1
                 Text {
                     anchors.centerIn: parent
                     width: parent.width - 20 * p.u  // BoxModel.TAG_PAD_X each side
