@@ -26,7 +26,12 @@ class StabilityWindow:
         if self._since is None:
             self._since = at
         self._samples.append((at, grams))
-        while self._samples and self._samples[0][0] < at - self.span_s:
+        # Keep the newest reading from before the span too, so the readings judged always
+        # cover the whole span. Pruning every older one let a single reading pass alone
+        # after a pause in the frames (a busy CPU starving the reader, a slow poll): the
+        # bounce before the pause was forgotten and the next bounced value "agreed".
+        boundary = at - self.span_s
+        while len(self._samples) > 1 and self._samples[1][0] <= boundary:
             self._samples.popleft()
         values = [g for _, g in self._samples]
         spread = max(values) - min(values)
