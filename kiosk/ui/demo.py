@@ -161,6 +161,15 @@ class Context:
     shots: Shots
     out: Callable[[str], None]
 
+    @classmethod
+    def ready(cls, app, window, shots: Shots, out: Callable[[str], None] = print) -> Context:
+        """A context once the camera shows its first frame and the kiosk waits at idle:
+        where every scripted shopper starts (the demo and the UI tests)."""
+        ctx = cls(app, window, Driver(window), shots, out)
+        wait_until("the camera's first frame", lambda: window.camera.frames_shown > 0, 15)
+        ctx.wait_phase("idle", timeout=10)
+        return ctx
+
     @property
     def checkout(self):
         return self.window.checkout
@@ -335,9 +344,7 @@ def run_stories(
     variants: tuple[tuple[str, int, int], ...] = (),
 ) -> list[Path]:
     shots = Shots(shots_dir, variants)
-    ctx = Context(app, window, Driver(window), shots, out)
-    wait_until("the camera's first frame", lambda: window.camera.frames_shown > 0, 15)
-    ctx.wait_phase("idle", timeout=10)
+    ctx = Context.ready(app, window, shots, out)
     shots.take(window, "welcome")
     for n, (title, story) in enumerate(stories, 1):
         out(f"=== Shopper {n}: {title}")

@@ -4,14 +4,11 @@ shopper and staff make, from idle to receipt. Qt warnings fail these tests."""
 import json
 
 from kiosk.ui import demo
-from kiosk.ui.demo import Context, Driver, Shots, wait_until
+from kiosk.ui.demo import Context, Shots, wait_until
 
 
 def context(app) -> Context:
-    ctx = Context(app, app.window, Driver(app.window), Shots(None), lambda s: None)
-    wait_until("the first camera frame", lambda: app.window.camera.frames_shown > 0, 15)
-    ctx.wait_phase("idle")
-    return ctx
+    return Context.ready(app, app.window, Shots(None), lambda s: None)
 
 
 def test_a_plain_basket_from_idle_to_receipt_in_both_languages(kiosk_app):

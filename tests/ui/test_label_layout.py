@@ -141,10 +141,9 @@ def shown(window, name: str) -> list:
 
 
 def review_context(app):
-    from kiosk.ui.demo import Context, Driver, Shots, wait_until
+    from kiosk.ui.demo import Context, Shots
 
-    c = Context(app, app.window, Driver(app.window), Shots(None), lambda s: None)
-    wait_until("the first camera frame", lambda: app.window.camera.frames_shown > 0, 15)
+    c = Context.ready(app, app.window, Shots(None), lambda s: None)
     app.window.lang.setLanguage("en")
     return c
 
