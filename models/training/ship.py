@@ -238,20 +238,19 @@ def main(argv: list[str] | None = None) -> int:
         onnx_path, summary, args.name, args.version, args.precision, metrics, latency,
         args.score_threshold, data, command,
     )  # fmt: skip
+    # The second stage and the decision calibration are added to the profile's document
+    # and validated once (the ranges of the calibration too).
+    doc = profile.model_dump(mode="json", by_alias=True)
     if args.classifier:
-        doc = profile.model_dump(mode="json", by_alias=True)
         doc["classifier"] = classifier_section(args.classifier)
         doc["classifier"]["detector_weight"] = args.detector_weight
         if doc["classifier"]["not_an_item"]:
             doc["classifier"]["proposal_score"] = args.proposal_score
             doc["classifier"]["item_weight"] = args.item_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
-        profile = ModelProfile.model_validate(doc)
     calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}
-    if any(v is not None for v in calibration.values()):
-        doc = profile.model_dump(mode="json", by_alias=True)
-        doc.update({k: v for k, v in calibration.items() if v is not None})
-        profile = ModelProfile.model_validate(doc)  # validates the ranges too
+    doc.update({k: v for k, v in calibration.items() if v is not None})
+    profile = ModelProfile.model_validate(doc)
     classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
     # rewritten model files live here until published (removed however the run ends)
     with tempfile.TemporaryDirectory(prefix="ship-") as scratch:

@@ -29,6 +29,7 @@ from kiosk.vision.postprocess import Detections, check_output, decode
 from kiosk.vision.refine import apply_probabilities, fuse_probabilities, vet_boxes
 from kiosk.vision.scenes import load_scenes
 from kiosk.vision.session import Detector
+from models.training.crop_net import CROP_SIZE
 
 FLOOR = 0.003  # the detector floor of the fusion, as shipped
 
@@ -47,7 +48,7 @@ def cache_outputs(detector: Detector, classifier: ort.InferenceSession, sets: li
             d = decode(check_output(detector.run(frame.tensor), len(labels)), params)
             d = d.with_boxes(frame.letterbox.boxes_to_frame(d.boxes))
             if len(d):
-                crops = crops_to_tensor(cut_crops(image, d.boxes, 128, CROP_PAD))
+                crops = crops_to_tensor(cut_crops(image, d.boxes, CROP_SIZE, CROP_PAD))
                 feed = {"crops": crops, "geometry": box_geometry(d.boxes, w, h)}
                 probs = classifier.run(["probs"], feed)[0]
             else:
@@ -56,7 +57,9 @@ def cache_outputs(detector: Detector, classifier: ort.InferenceSession, sets: li
     return cache, labels
 
 
-def judge(cache, labels, proposal, item_weight, threshold, detector_weight, vet=True):
+def judge(cache, labels, params, proposal, item_weight, threshold, detector_weight, vet=True):
+    """Checkout metrics of one setting; `params` are the release's own decode settings
+    (the candidates kept per box, as the kiosk keeps them)."""
     outcomes = []
     for s, d, p, gt in cache:
         keep = d.scores >= (proposal if vet else threshold)
@@ -69,7 +72,7 @@ def judge(cache, labels, proposal, item_weight, threshold, detector_weight, vet=
             pp = pp[:, :-1] / np.maximum(pp[:, :-1].sum(1, keepdims=True), 1e-30)
         if len(dd):
             pp = fuse_probabilities(dd, pp, detector_weight, FLOOR)
-            dd = apply_probabilities(dd, pp, 3, 0.01)
+            dd = apply_probabilities(dd, pp, params.topk, params.candidate_min_score)
         outcomes.append(SceneOutcome(s.class_ids, gt, dd.class_ids, dd.scores, dd.boxes,
                                      s.all_skus, s.level))  # fmt: skip
     return checkout_metrics(outcomes, labels, threshold)
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += [(p, w, t, 1.0, True) for p, w, t in grid]
     rows += [(0.05, 0.5, t, f, True) for f in (0.5, 0.75, 1.5) for t in thresholds[1:4]]
     for proposal, item_weight, threshold, fusion, vet in rows:
-        m = judge(cache, labels, proposal, item_weight, threshold, fusion, vet)
+        m = judge(cache, labels, detector.params, proposal, item_weight, threshold, fusion, vet)
         rule = f"vet proposal={proposal} item_weight={item_weight}" if vet else "no vetting"
         levels = {k: round(v, 3) for k, v in m["cacc_by_level"].items()}
         pr = f"P/R {m['item_precision']:.4f}/{m['item_recall']:.4f}"
