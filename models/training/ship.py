@@ -106,7 +106,7 @@ def classifier_section(run: Path) -> dict:
         "file": "classifier.onnx",
         "sha256": hashlib.sha256(data).hexdigest(),
         "size_bytes": len(data),
-        "crop_size": CROP_SIZE,
+        "crop_size": int(result.get("crop_size", CROP_SIZE)),  # runs before it was recorded: 128
         "crop_pad": CROP_PAD,
         "not_an_item": bool(result.get("not_an_item", False)),
         "training": {

@@ -29,7 +29,6 @@ from kiosk.vision.postprocess import Detections, check_output, decode
 from kiosk.vision.refine import apply_probabilities, fuse_probabilities, vet_boxes
 from kiosk.vision.scenes import load_scenes
 from kiosk.vision.session import Detector
-from models.training.crop_net import CROP_SIZE
 
 FLOOR = 0.003  # the detector floor of the fusion, as shipped
 
@@ -38,6 +37,7 @@ def cache_outputs(detector: Detector, classifier: ort.InferenceSession, sets: li
     """(scene, detections down to 0.02 in frame pixels, classifier probabilities, truth
     boxes) of every scene, and the labels."""
     params = replace(detector.params, score_threshold=0.02, topk=10)
+    size = classifier.get_inputs()[0].shape[2]  # the crop side the classifier was trained at
     cache, labels = [], []
     for root in sets:
         labels, scenes = load_scenes(root, 1_000_000)
@@ -48,7 +48,7 @@ def cache_outputs(detector: Detector, classifier: ort.InferenceSession, sets: li
             d = decode(check_output(detector.run(frame.tensor), len(labels)), params)
             d = d.with_boxes(frame.letterbox.boxes_to_frame(d.boxes))
             if len(d):
-                crops = crops_to_tensor(cut_crops(image, d.boxes, CROP_SIZE, CROP_PAD))
+                crops = crops_to_tensor(cut_crops(image, d.boxes, size, CROP_PAD))
                 feed = {"crops": crops, "geometry": box_geometry(d.boxes, w, h)}
                 probs = classifier.run(["probs"], feed)[0]
             else:

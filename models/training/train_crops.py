@@ -19,8 +19,10 @@ become crops of that item and its boxes on nothing (IoU < 0.3 with every label),
 classifier can vet the detector's boxes at run time (`kiosk.vision.refine.vet_boxes`).
 
 Writes into --out: `log.txt`, `best.pt` (best validation accuracy), `classifier.onnx`
-(opset 17, inputs `crops` [N,3,128,128] RGB 0..1 and `geometry` [N,4], output
-`probs` [N,classes]) and `result.json` (accuracy, the most confused pairs, the command).
+(opset 17, inputs `crops` [N,3,S,S] RGB 0..1 with S = `--crop-size` and `geometry`
+[N,4], output `probs` [N,classes]) and `result.json` (accuracy, the most confused pairs,
+the crop size, the command). A run with `--init` may change the crop size: CropNet is
+convolutions and a global pool, so the weights carry over to another input size.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def jitter_boxes(boxes: np.ndarray, rng: np.random.Generator, amount: float) -> 
     return boxes + d * np.concatenate([w, h, w, h], 1)
 
 
-def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
+def cut_set(
+    root: Path, copies: int, jitter: float, seed: int, log, size: int = CROP_SIZE
+) -> dict[str, np.ndarray]:
     """Every labelled item of a scene set as `copies` crops (+ size features, class)."""
     labels, scenes = load_scenes(root)
     rng = np.random.default_rng(seed)
@@ -71,7 +75,7 @@ def cut_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str,
             continue
         for _ in range(copies):
             b = jitter_boxes(boxes, rng, jitter) if jitter else boxes
-            crops.append(cut_crops(image, b, CROP_SIZE))
+            crops.append(cut_crops(image, b, size))
             geometry.append(box_geometry(b, w, h))
             classes.append(scene.class_ids)
         if (n + 1) % 1000 == 0:
@@ -98,9 +102,25 @@ def _cached(cache: Path, root: Path, make, log) -> tuple[dict[str, np.ndarray], 
     return data, True
 
 
-def cached_set(root: Path, copies: int, jitter: float, seed: int, log) -> dict[str, np.ndarray]:
-    cache = root / f".crops3_{CROP_SIZE}_c{copies}_j{jitter}_s{seed}.npz"
-    data, made = _cached(cache, root, lambda: cut_set(root, copies, jitter, seed, log), log)
+def _concatenate_freeing(parts: list[dict[str, np.ndarray]], key: str) -> np.ndarray:
+    """`np.concatenate` of `parts[*][key]` that drops each part once copied, so the peak
+    memory is the result plus one part, not twice the result (crops at 160 px of five
+    scene sets are about 9 GB)."""
+    total = sum(len(p[key]) for p in parts)
+    out = np.empty((total, *parts[0][key].shape[1:]), parts[0][key].dtype)
+    at = 0
+    for p in parts:
+        n = len(p[key])
+        out[at : at + n] = p.pop(key)
+        at += n
+    return out
+
+
+def cached_set(
+    root: Path, copies: int, jitter: float, seed: int, log, size: int = CROP_SIZE
+) -> dict[str, np.ndarray]:
+    cache = root / f".crops3_{size}_c{copies}_j{jitter}_s{seed}.npz"
+    data, made = _cached(cache, root, lambda: cut_set(root, copies, jitter, seed, log, size), log)
     if made:
         log(f"cut {len(data['classes'])} crops from {root}")
     return data
@@ -113,7 +133,13 @@ NOT_ITEM_IOU = 0.3
 
 
 def mine_set(
-    root: Path, release_dir: Path, proposal_score: float, negatives: int, seed: int, log
+    root: Path,
+    release_dir: Path,
+    proposal_score: float,
+    negatives: int,
+    seed: int,
+    log,
+    size: int = CROP_SIZE,
 ) -> dict[str, np.ndarray]:
     """The boxes a shipped detector really proposes on a scene set, down to
     `proposal_score` (decoded by the kiosk's own code), as crops: a box on a labelled
@@ -157,7 +183,7 @@ def mine_set(
             boxes, cls = _add_negatives(boxes, cls, gt, w, h, negatives, background, rng)
         keep = cls >= 0
         if keep.any():
-            crops.append(cut_crops(image, boxes[keep], CROP_SIZE))
+            crops.append(cut_crops(image, boxes[keep], size))
             geometry.append(box_geometry(boxes[keep], w, h))
             classes.append(cls[keep])
             scores.append(np.pad(d.scores, (0, len(cls) - len(d)))[keep])
@@ -187,13 +213,20 @@ def _add_negatives(boxes, cls, gt, w, h, n, background, rng):
 
 
 def cached_mined(
-    root: Path, release_dir: Path, proposal_score: float, negatives: int, seed: int, log
+    root: Path,
+    release_dir: Path,
+    proposal_score: float,
+    negatives: int,
+    seed: int,
+    log,
+    size: int = CROP_SIZE,
 ) -> dict[str, np.ndarray]:
     tag = f"{release_dir.parent.name}-{release_dir.name}"
-    cache = root / f".mined1_{CROP_SIZE}_{tag}_p{proposal_score}_n{negatives}_s{seed}.npz"
+    cache = root / f".mined1_{size}_{tag}_p{proposal_score}_n{negatives}_s{seed}.npz"
     data, made = _cached(
-        cache, root, lambda: mine_set(root, release_dir, proposal_score, negatives, seed, log), log
-    )
+        cache, root,
+        lambda: mine_set(root, release_dir, proposal_score, negatives, seed, log, size), log,
+    )  # fmt: skip
     if made:
         n_bg = int((data["classes"] == len(data["labels"])).sum())
         log(f"mined {len(data['classes'])} crops ({n_bg} not an item) from {root}")
@@ -275,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=int, default=2, help="jittered crops per training item")
     ap.add_argument("--jitter", type=float, default=0.06, help="box edge jitter, share of size")
     ap.add_argument("--width", type=int, default=32)
+    ap.add_argument(
+        "--crop-size",
+        type=int,
+        default=CROP_SIZE,
+        help="crop side in pixels (a multiple of 32: the stem and three halvings)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", type=Path, help="start from this run's best.pt (a longer schedule)")
@@ -290,34 +329,42 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
-    logf = (args.out / "log.txt").open("a")
+    words = sys.argv[1:] if argv is None else argv  # called in-process (tests): its own args
+    command = "python -m models.training.train_crops " + " ".join(map(str, words))
+    with (args.out / "log.txt").open("a") as logf:
 
-    def log(msg: str) -> None:
-        line = f"{time.strftime('%H:%M:%S')} {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+        def log(msg: str) -> None:
+            line = f"{time.strftime('%H:%M:%S')} {msg}"
+            print(line, flush=True)
+            logf.write(line + "\n")
+            logf.flush()
 
+        return train(args, command, log)
+
+
+def train(args: argparse.Namespace, command: str, log) -> int:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    log("command: python -m models.training.train_crops " + " ".join(sys.argv[1:]))
-    parts = [cached_set(r, args.copies, args.jitter, args.seed, log)
+    log("command: " + command)
+    size = args.crop_size
+    if size % 32:
+        raise SystemExit(f"--crop-size {size} is not a multiple of 32")
+    parts = [cached_set(r, args.copies, args.jitter, args.seed, log, size)
              for r in args.train if args.copies]  # fmt: skip
-    val = cached_set(args.val, 1, 0.0, args.seed, log)
+    val = cached_set(args.val, 1, 0.0, args.seed, log, size)
     val_parts = [val]
     if args.mine is not None:
         for r in args.mine_sets or args.train:
             parts.append(cached_mined(r, args.mine, args.proposal_score, args.negatives,
-                                      args.seed, log))  # fmt: skip
-        val_parts.append(
-            cached_mined(args.val, args.mine, args.proposal_score, args.negatives, args.seed, log)
-        )
+                                      args.seed, log, size))  # fmt: skip
+        val_parts.append(cached_mined(args.val, args.mine, args.proposal_score, args.negatives,
+                                      args.seed, log, size))  # fmt: skip
         keys = ("crops", "geometry", "classes")
         val = {k: np.concatenate([v[k] for v in val_parts]) for k in keys}
     labels = [str(v) for v in parts[0]["labels"]]
     if any([str(v) for v in p["labels"]] != labels for p in parts):
         raise SystemExit("training sets have different classes.txt")
-    crops = np.concatenate([p["crops"] for p in parts])
+    crops = _concatenate_freeing(parts, "crops")  # the largest array: never held twice
     geometry = np.concatenate([p["geometry"] for p in parts])
     classes = np.concatenate([p["classes"] for p in parts])
     log(f"{len(classes)} training crops, {len(val['classes'])} validation crops, "
@@ -325,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # With --mine the last output is "not an item" (see `kiosk.vision.refine`).
     outputs = len(labels) + (args.mine is not None)
-    net = CropNet(outputs, width=args.width)
+    net = CropNet(outputs, width=args.width, crop_size=size)
     if args.init is not None:
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         if init["labels"] != labels:
@@ -386,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.save(
                 {"model": net.state_dict(), "labels": labels, "width": args.width,
                  "not_an_item": args.mine is not None,
-                 "crop_size": CROP_SIZE, "epoch": epoch, "val_acc": acc, "args": vars(args)},
+                 "crop_size": size, "epoch": epoch, "val_acc": acc, "args": vars(args)},
                 args.out / "best.pt",
             )  # fmt: skip
 
@@ -401,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "val_acc": round(float((pred == val["classes"]).mean()), 5),
         "not_an_item": args.mine is not None,
+        "crop_size": size,
         "best_epoch": ckpt["epoch"],
         "seed": args.seed,
         "epochs": args.epochs,
@@ -408,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         "val_crops": len(val["classes"]),
         "confused": [[t, p, n] for (t, p), n in confused.most_common(12)],
         "wall_time_s": round(time.time() - started),
-        "command": "python -m models.training.train_crops " + " ".join(sys.argv[1:]),
+        "command": command,
     }
     (args.out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     log(f"finished: val acc {result['val_acc']}, exported {args.out / 'classifier.onnx'}")

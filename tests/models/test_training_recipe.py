@@ -153,6 +153,27 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     profile = ModelRepository(repo).load("tiny").profile
     assert (profile.missed_per_box, profile.vision_sharpness) == (0.031, 1.2)
 
+    # A second stage trained at another crop size is published with that size, and the
+    # kiosk's detector cuts its crops at it.
+    from kiosk.vision.session import Detector
+    from models.training.train_crops import main as crops_main
+
+    crops = ["--train", str(tmp_path / "train"), "--val", str(tmp_path / "val"),
+             "--out", str(tmp_path / "crops"), "--epochs", "1", "--batch", "16",
+             "--width", "8", "--threads", "1"]  # fmt: skip
+    with pytest.raises(SystemExit, match="multiple of 32"):
+        crops_main([*crops, "--crop-size", "80"])
+    assert crops_main([*crops, "--crop-size", "64"]) == 0
+    assert json.loads((tmp_path / "crops" / "result.json").read_text())["crop_size"] == 64
+    assert ship_main([*ship, "--version", "2", "--classifier", str(tmp_path / "crops")]) == 0
+    release = ModelRepository(repo).load("tiny", 2)
+    assert release.profile.classifier.crop_size == 64
+    detector = Detector(release, threads=1, warmup_runs=1)
+    image = cv2.imread(str(tmp_path / "val" / "images" / "0.png"))
+    crops_in, _ = detector.refiner.crops(image, np.array([[10.0, 10.0, 40.0, 40.0]]))
+    assert crops_in.shape == (1, 3, 64, 64)
+    assert detector.refiner.run(crops_in, np.ones((1, 4), np.float32)).shape == (1, 2)
+
 
 def test_int8_variant_quantizes_the_body_and_keeps_the_decode_float(tmp_path):
     from models.training.export import export_onnx
