@@ -93,24 +93,35 @@ def percentile(values: list[float], q: float) -> float:
 
 def bare_latency(detector: Detector, image: np.ndarray, runs: int) -> dict[str, list[float]]:
     """Bare `run()` times: the detector's, and with a second stage the classifier's on
-    this image's boxes; `model` is their sum per frame (what `infer_ms_*` report)."""
+    this image's boxes (and the close look's on the boxes it looks at: `classifier`
+    holds both); `model` is their sum per frame (what `infer_ms_*` report)."""
     tensor, _ = preprocess(image, detector.spec)
     refiner = detector.refiner
     crops = sizes = None
+    look = looks = None
     if refiner is not None:
-        boxes = detector.detect(image).detections.boxes
-        crops, sizes = refiner.crops(image, boxes)
+        result = detector.detect(image)
+        crops, sizes = refiner.crops(image, result.detections.boxes)
+        if refiner.close_look is not None and len(result.looked_at):
+            look = refiner.close_look
+            looks = look.crops(image, result.looked_at)
+
+    def second_stage() -> None:
+        refiner.run(crops, sizes)
+        if look is not None:
+            look.run(*looks)
+
     for _ in range(5):
         detector.run(tensor)
         if refiner is not None:
-            refiner.run(crops, sizes)
+            second_stage()
     times: dict[str, list[float]] = {"model": [], "detector": [], "classifier": []}
     for _ in range(runs):
         t0 = time.perf_counter()
         detector.run(tensor)
         t1 = time.perf_counter()
         if refiner is not None:
-            refiner.run(crops, sizes)
+            second_stage()
         t2 = time.perf_counter()
         times["detector"].append((t1 - t0) * 1000)
         times["classifier"].append((t2 - t1) * 1000)

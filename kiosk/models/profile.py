@@ -86,11 +86,11 @@ class Latency(_Strict):
     machine: str = Field("", description="where it was measured")
 
 
-class ClassifierProfile(_Strict):
-    """An optional second stage: one crop per detected box, cut from the full camera
-    frame, classified again (`kiosk.vision.refine`). Same labels as the detector."""
+class CropModelProfile(_Strict):
+    """A model that classifies square crops of detected boxes, cut from the full
+    camera frame (`kiosk.vision.crops`), with the boxes' geometry beside them."""
 
-    file: str = Field("classifier.onnx", description="classifier file inside the version")
+    file: str = Field("classifier.onnx", description="model file inside the version")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size_bytes: int = Field(gt=0)
     crop_size: int = Field(128, gt=8, le=1024, description="square crop side in pixels")
@@ -104,6 +104,65 @@ class ClassifierProfile(_Strict):
         "geometry", description="[N, 4] box size and place in the frame (kiosk.vision.crops)"
     )
     output: str = Field("probs", description="[N, classes] softmax probabilities")
+    training: TrainingRecord = TrainingRecord()
+    metrics: dict[str, object] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _crops_format_supported(self) -> CropModelProfile:
+        fmt = (self.crops_dtype, self.crops_layout, self.crops_color)
+        if fmt[:2] != ("uint8", "NHWC") and fmt != ("float32", "NCHW", "RGB"):
+            raise ValueError(
+                f"{' '.join(fmt)} crops are not supported (float32 NCHW RGB, as "
+                "kiosk.vision.crops.crops_to_tensor makes them, or uint8 NHWC)"
+            )
+        return self
+
+
+class CloseLookProfile(CropModelProfile):
+    """An optional third look at look-alikes (`kiosk.vision.refine.close_look_rows`):
+    when a box's two best classes are of one look-alike family (crisps of two flavours,
+    whose packs differ in a word), its crop is cut again at a higher resolution and
+    classified by a model trained on those families only. It moves probability between
+    the members of the family, never to or from other classes. Its output is
+    [N, classes] over all the labels; only the families' columns are read."""
+
+    file: str = Field("close_look.onnx", description="model file inside the version")
+    crop_size: int = Field(224, gt=8, le=1024, description="square crop side in pixels")
+    groups: list[list[str]] = Field(
+        min_length=1, description="the look-alike families it tells apart, as labels"
+    )
+    trigger: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="a box is looked at when its second class, of the "
+        "same family as its first, has at least this probability",
+    )
+    first_weight: float = Field(
+        0.0,
+        ge=0,
+        le=2,
+        description="within a family: first opinion^w x close look; 0 "
+        "lets the close look alone divide the family's probability",
+    )
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_disjoint(cls, v: list[list[str]]) -> list[list[str]]:
+        seen: set[str] = set()
+        for g in v:
+            if len(set(g)) < 2:
+                raise ValueError(f"a look-alike family needs two different labels: {g}")
+            if seen & set(g):
+                raise ValueError(f"labels in two families: {sorted(seen & set(g))}")
+            seen |= set(g)
+        return v
+
+
+class ClassifierProfile(CropModelProfile):
+    """An optional second stage: one crop per detected box, cut from the full camera
+    frame, classified again (`kiosk.vision.refine`). Same labels as the detector."""
+
     detector_weight: float = Field(
         1.0, ge=0, le=5, description="exponent of the detector's class score in the fusion"
     )
@@ -125,23 +184,14 @@ class ClassifierProfile(_Strict):
         le=1,
         description="with not_an_item: a box's confidence is detector score^(1-w) x P(item)^w",
     )
-    training: TrainingRecord = TrainingRecord()
-    metrics: dict[str, object] = Field(default_factory=dict)
+    close_look: CloseLookProfile | None = Field(
+        None, description="a higher-resolution look at boxes torn between look-alikes"
+    )
 
     @model_validator(mode="after")
     def _proposals_need_vetting(self) -> ClassifierProfile:
         if self.proposal_score is not None and not self.not_an_item:
             raise ValueError("proposal_score needs a classifier with a 'not an item' output")
-        return self
-
-    @model_validator(mode="after")
-    def _crops_format_supported(self) -> ClassifierProfile:
-        fmt = (self.crops_dtype, self.crops_layout, self.crops_color)
-        if fmt[:2] != ("uint8", "NHWC") and fmt != ("float32", "NCHW", "RGB"):
-            raise ValueError(
-                f"{' '.join(fmt)} crops are not supported (float32 NCHW RGB, as "
-                "kiosk.vision.crops.crops_to_tensor makes them, or uint8 NHWC)"
-            )
         return self
 
 
@@ -195,8 +245,16 @@ class ModelProfile(_Strict):
             raise ValueError(f"labels repeat: {', '.join(dups)}")
         if any(not lab.strip() for lab in self.labels):
             raise ValueError("labels must not be empty strings")
-        if self.classifier is not None and self.classifier.file == self.file:
+        c = self.classifier
+        if c is not None and c.file == self.file:
             raise ValueError("classifier.file must differ from the detector's file")
+        if c is not None and c.close_look is not None:
+            look = c.close_look
+            if look.file in (self.file, c.file):
+                raise ValueError("classifier.close_look.file must differ from the other files")
+            unknown = sorted({x for g in look.groups for x in g} - set(self.labels))
+            if unknown:
+                raise ValueError(f"close_look groups name unknown labels: {', '.join(unknown)}")
         return self
 
     @property

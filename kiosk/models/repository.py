@@ -45,6 +45,12 @@ class ModelRelease:
         return None if c is None else self.directory / c.file
 
     @property
+    def close_look_path(self) -> Path | None:
+        c = self.profile.classifier
+        look = None if c is None else c.close_look
+        return None if look is None else self.directory / look.file
+
+    @property
     def ref(self) -> str:
         return f"{self.profile.name}/{self.profile.version}"
 
@@ -143,6 +149,9 @@ class ModelRepository:
         if profile.classifier is not None:
             c = profile.classifier
             _verify_file(directory / c.file, c.size_bytes, c.sha256, where)
+            if c.close_look is not None:
+                look = c.close_look
+                _verify_file(directory / look.file, look.size_bytes, look.sha256, where)
         if known_skus is not None:
             unknown = sorted(set(profile.labels) - set(known_skus))
             if unknown:
@@ -153,13 +162,22 @@ class ModelRepository:
         return ModelRelease(profile=profile, directory=directory)
 
     def publish(
-        self, model_file: Path, profile: ModelProfile, classifier_file: Path | None = None
+        self,
+        model_file: Path,
+        profile: ModelProfile,
+        classifier_file: Path | None = None,
+        close_look_file: Path | None = None,
     ) -> ModelRelease:
         """Add a new version. The profile's sha256 and size must describe `model_file`
-        (and `classifier_file`, when the profile has a classifier); an existing version
-        is never overwritten (versions are immutable)."""
+        (and `classifier_file`, `close_look_file` when the profile has those stages); an
+        existing version is never overwritten (versions are immutable)."""
         if (classifier_file is None) != (profile.classifier is None):
             raise ModelError("a classifier file goes with a profile classifier section, and only")
+        look = profile.classifier.close_look if profile.classifier else None
+        if (close_look_file is None) != (look is None):
+            raise ModelError("a close-look file goes with a profile close_look section, and only")
+        if close_look_file and look and sha256_file(close_look_file) != look.sha256:
+            raise ModelError(f"{close_look_file}: sha256 does not match the published profile")
         directory = self.root / profile.name / str(profile.version)
         if directory.exists():
             raise ModelError(f"{profile.name}/{profile.version} exists; versions are immutable")
@@ -175,6 +193,8 @@ class ModelRepository:
         shutil.copyfile(model_file, staging / profile.file)
         if classifier_file is not None and profile.classifier is not None:
             shutil.copyfile(classifier_file, staging / profile.classifier.file)
+        if close_look_file is not None and look is not None:
+            shutil.copyfile(close_look_file, staging / look.file)
         (staging / PROFILE_FILE).write_text(
             json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
             + "\n",

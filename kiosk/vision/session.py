@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import onnxruntime as ort
@@ -25,7 +25,9 @@ from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
 from kiosk.vision.refine import (
     FUSION_TOPK,
     Refiner,
+    apply_close_look,
     apply_probabilities,
+    close_look_rows,
     fuse_probabilities,
     vet_boxes,
 )
@@ -111,6 +113,8 @@ class FrameResult:
     pre_s: float
     run_s: float
     post_s: float
+    # the boxes (frame pixels) the release's close look classified again
+    looked_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +241,7 @@ class Detector:
         dets = decode(check_output(raw, len(self.labels)), params)
         dets = dets.with_boxes(geo.boxes_to_frame(dets.boxes))
         run_s = t2 - t1
+        looked_at = np.zeros((0, 4), np.float32)
         if self.refiner is not None and len(dets):
             crops, geometry = self.refiner.crops(frame.image, dets.boxes)
             t_c = time.perf_counter()
@@ -249,12 +254,25 @@ class Detector:
                     dets, probs, c.item_weight, self.params.score_threshold, sure
                 )
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
+            look = self.refiner.close_look
+            if look is not None:
+                family = self.refiner.family
+                rows = close_look_rows(probs, family, c.close_look.trigger)
+                if len(rows):
+                    looked_at = dets.boxes[rows]
+                    crops, geometry = look.crops(frame.image, looked_at)
+                    t_l = time.perf_counter()
+                    close = look.run(crops, geometry)
+                    run_s += time.perf_counter() - t_l
+                    weight = c.close_look.first_weight
+                    probs = apply_close_look(probs, rows, family, close, weight)
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
         items = self.seen_items(dets)
         t3 = time.perf_counter()
-        return FrameResult(dets, items, geo, frame.canvas, frame.pre_s, run_s, t3 - t1 - run_s)
+        post_s = t3 - t1 - run_s
+        return FrameResult(dets, items, geo, frame.canvas, frame.pre_s, run_s, post_s, looked_at)
 
     def _input_buffer(self) -> np.ndarray | None:
         spec = self.spec

@@ -95,15 +95,16 @@ def build_profile(
 METRIC_KEYS = ("val_acc", "val_crops", "train_crops", "confused")
 
 
-def classifier_section(run: Path) -> dict:
-    """The profile's `classifier` section for a `train_crops` run directory."""
+def classifier_section(run: Path, file: str = "classifier.onnx") -> dict:
+    """The profile's `classifier` section for a `train_crops` run directory (or, with
+    `close_look_section`, its `close_look`): the run's model published as `file`."""
     from kiosk.vision.crops import CROP_PAD
     from models.training.crop_net import CROP_SIZE
 
     data = (run / "classifier.onnx").read_bytes()
     result = json.loads((run / "result.json").read_text())
     return {
-        "file": "classifier.onnx",
+        "file": file,
         "sha256": hashlib.sha256(data).hexdigest(),
         "size_bytes": len(data),
         "crop_size": int(result.get("crop_size", CROP_SIZE)),  # runs before it was recorded: 128
@@ -120,9 +121,24 @@ def classifier_section(run: Path) -> dict:
     }
 
 
+def close_look_section(run: Path, trigger: float, first_weight: float) -> dict:
+    """The classifier's `close_look` section for a `train_crops --lookalikes` run."""
+    result = json.loads((run / "result.json").read_text())
+    groups = result.get("lookalike_groups")
+    if not groups:
+        raise SystemExit(f"{run} is not a close look (train_crops --lookalikes)")
+    doc = classifier_section(run, "close_look.onnx")
+    del doc["not_an_item"]
+    return {**doc, "groups": groups, "trigger": trigger, "first_weight": first_weight}
+
+
 def to_uint8_input(
-    profile: ModelProfile, model_file: Path, classifier_file: Path | None, scratch: Path
-) -> tuple[ModelProfile, Path, Path | None]:
+    profile: ModelProfile,
+    model_file: Path,
+    classifier_file: Path | None,
+    scratch: Path,
+    close_look_file: Path | None = None,
+) -> tuple[ModelProfile, Path, Path | None, Path | None]:
     """The release rewritten to take uint8 NHWC BGR bytes, the letterboxed canvas and
     the cut crops as the kiosk holds them, converting them inside the model as an NPU
     deployment does (`models.training.uint8_input`): the files, written to `scratch`,
@@ -145,8 +161,17 @@ def to_uint8_input(
             crops_dtype="uint8", crops_layout="NHWC", crops_color="BGR",
         )  # fmt: skip
         classifier_file = classifier_out
+        look = c.close_look
+        if look is not None and close_look_file is not None:
+            look_out = scratch / look.file
+            data = rewrite_file(close_look_file, look_out, look.crops_input, "RGB")
+            doc["classifier"]["close_look"].update(
+                sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+                crops_dtype="uint8", crops_layout="NHWC", crops_color="BGR",
+            )  # fmt: skip
+            close_look_file = look_out
     doc["description"] += "; takes the uint8 BGR image and crops, converts them inside"
-    return ModelProfile.model_validate(doc), model_out, classifier_file
+    return ModelProfile.model_validate(doc), model_out, classifier_file, close_look_file
 
 
 # The lines of a training log kept beside a published model: its milestones, not every batch.
@@ -182,6 +207,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="vet detector boxes down to this ('not an item' classifier)")  # fmt: skip
     ap.add_argument("--item-weight", type=float, default=0.5,
                     help="weight of P(item) in a vetted box's confidence")  # fmt: skip
+    ap.add_argument(
+        "--close-look",
+        type=Path,
+        help="train_crops --lookalikes run directory (a third look at look-alikes)",
+    )
+    ap.add_argument(
+        "--close-look-trigger",
+        type=float,
+        default=0.05,
+        help="look again when the rest of the best class's family holds this much",
+    )
+    ap.add_argument(
+        "--close-look-weight",
+        type=float,
+        default=0.0,
+        help="within the family: first opinion^w x close look (chosen on validation)",
+    )
     ap.add_argument("--name", default=DEFAULT_NAME)
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
@@ -248,15 +290,22 @@ def main(argv: list[str] | None = None) -> int:
             doc["classifier"]["proposal_score"] = args.proposal_score
             doc["classifier"]["item_weight"] = args.item_weight
         doc["description"] += "; second stage: CropNet classifies each box's full-resolution crop"
+    if args.close_look:
+        if not args.classifier:
+            raise SystemExit("--close-look needs --classifier: it refines the second stage")
+        look = close_look_section(args.close_look, args.close_look_trigger, args.close_look_weight)
+        doc["classifier"]["close_look"] = look
+        doc["description"] += f"; a close look at {look['crop_size']} px between look-alikes"
     calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}
     doc.update({k: v for k, v in calibration.items() if v is not None})
     profile = ModelProfile.model_validate(doc)
     classifier_file = args.classifier / "classifier.onnx" if args.classifier else None
+    close_look_file = args.close_look / "classifier.onnx" if args.close_look else None
     # rewritten model files live here until published (removed however the run ends)
     with tempfile.TemporaryDirectory(prefix="ship-") as scratch:
         if args.uint8_input:
-            profile, onnx_path, classifier_file = to_uint8_input(
-                profile, onnx_path, classifier_file, Path(scratch)
+            profile, onnx_path, classifier_file, close_look_file = to_uint8_input(
+                profile, onnx_path, classifier_file, Path(scratch), close_look_file
             )
         repo = ModelRepository(args.repository)
         if args.update_metrics:
@@ -271,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"updated metrics of {args.name}/{args.version}")
             return 0
-        release = repo.publish(onnx_path, profile, classifier_file)
+        release = repo.publish(onnx_path, profile, classifier_file, close_look_file)
         shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
         log = args.run / "log.txt"
         if log.exists():  # the log summary: the run's milestones, not every batch

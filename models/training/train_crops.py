@@ -28,6 +28,7 @@ convolutions and a global pool, so the weights carry over to another input size.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import math
@@ -44,11 +45,28 @@ import torch.nn.functional as F
 
 from kiosk.vision.crops import GEOMETRY_FEATURES, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.postprocess import box_iou
-from kiosk.vision.scenes import load_scenes
+from kiosk.vision.scenes import load_scenes, read_classes
 from models.training.crop_net import CROP_SIZE, CropNet, CropNetExport
 from models.training.net import fuse_batchnorm
 
 OPSET = 17
+
+
+def lookalike_groups(catalog_path: Path | None, scene_set: Path) -> list[list[str]]:
+    """The catalog's look-alike families, as lists of the scene set's labels (families
+    with fewer than two labelled members left out)."""
+    from kiosk.catalog_file import DEMO_CATALOG, load_catalog
+
+    catalog = load_catalog(catalog_path or DEMO_CATALOG)
+    labels = set(read_classes(scene_set))
+    families: dict[str, list[str]] = {}
+    for p in catalog:
+        if p.family and p.sku in labels:
+            families.setdefault(p.family, []).append(p.sku)
+    groups = [sorted(g) for g in families.values() if len(g) > 1]
+    if not groups:
+        raise SystemExit("--lookalikes: the catalog has no family of two labelled items")
+    return sorted(groups)
 
 
 def jitter_boxes(boxes: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
@@ -60,10 +78,18 @@ def jitter_boxes(boxes: np.ndarray, rng: np.random.Generator, amount: float) -> 
 
 
 def cut_set(
-    root: Path, copies: int, jitter: float, seed: int, log, size: int = CROP_SIZE
+    root: Path,
+    copies: int,
+    jitter: float,
+    seed: int,
+    log,
+    size: int = CROP_SIZE,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every labelled item of a scene set as `copies` crops (+ size features, class)."""
+    """Every labelled item of a scene set (of the classes `only`, when given) as
+    `copies` crops (+ size features, class)."""
     labels, scenes = load_scenes(root)
+    wanted = np.array([labels.index(x) for x in only if x in labels]) if only else None
     rng = np.random.default_rng(seed)
     crops, geometry, classes = [], [], []
     t0 = time.time()
@@ -71,13 +97,17 @@ def cut_set(
         image = scene.read_image()
         h, w = image.shape[:2]
         boxes = scene.boxes_xyxy(w, h).astype(np.float32)
+        ids = np.asarray(scene.class_ids)
+        if wanted is not None:
+            keep = np.isin(ids, wanted)
+            boxes, ids = boxes[keep], ids[keep]
         if not len(boxes):
             continue
         for _ in range(copies):
             b = jitter_boxes(boxes, rng, jitter) if jitter else boxes
             crops.append(cut_crops(image, b, size))
             geometry.append(box_geometry(b, w, h))
-            classes.append(scene.class_ids)
+            classes.append(ids)
         if (n + 1) % 1000 == 0:
             log(f"  {root.name}: {n + 1}/{len(scenes)} scenes cut ({time.time() - t0:.0f}s)")
     return {
@@ -117,10 +147,19 @@ def _concatenate_freeing(parts: list[dict[str, np.ndarray]], key: str) -> np.nda
 
 
 def cached_set(
-    root: Path, copies: int, jitter: float, seed: int, log, size: int = CROP_SIZE
+    root: Path,
+    copies: int,
+    jitter: float,
+    seed: int,
+    log,
+    size: int = CROP_SIZE,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, np.ndarray]:
-    cache = root / f".crops3_{size}_c{copies}_j{jitter}_s{seed}.npz"
-    data, made = _cached(cache, root, lambda: cut_set(root, copies, jitter, seed, log, size), log)
+    tag = "_only" + hashlib.sha256(" ".join(sorted(only)).encode()).hexdigest()[:8] if only else ""
+    cache = root / f".crops3_{size}_c{copies}_j{jitter}_s{seed}{tag}.npz"
+    data, made = _cached(
+        cache, root, lambda: cut_set(root, copies, jitter, seed, log, size, only), log
+    )
     if made:
         log(f"cut {len(data['classes'])} crops from {root}")
     return data
@@ -326,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="mine detector boxes down to this score")  # fmt: skip
     ap.add_argument("--negatives", type=int, default=2,
                     help="random 'not an item' boxes per mined scene")  # fmt: skip
+    ap.add_argument("--lookalikes", action="store_true",
+                    help="train the close look: only the items of the catalog's look-alike "
+                         "families (no mining); the run records the families")  # fmt: skip
+    ap.add_argument(
+        "--catalog", type=Path, help="catalog naming the families (default: the demo's)"
+    )
     args = ap.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -349,9 +394,15 @@ def train(args: argparse.Namespace, command: str, log) -> int:
     size = args.crop_size
     if size % 32:
         raise SystemExit(f"--crop-size {size} is not a multiple of 32")
-    parts = [cached_set(r, args.copies, args.jitter, args.seed, log, size)
+    groups = lookalike_groups(args.catalog, args.val) if args.lookalikes else []
+    if args.lookalikes and args.mine is not None:
+        raise SystemExit("--lookalikes learns flavours apart, not 'not an item': drop --mine")
+    only = tuple(sorted(x for g in groups for x in g)) or None
+    if groups:
+        log(f"look-alike families: {groups}")
+    parts = [cached_set(r, args.copies, args.jitter, args.seed, log, size, only)
              for r in args.train if args.copies]  # fmt: skip
-    val = cached_set(args.val, 1, 0.0, args.seed, log, size)
+    val = cached_set(args.val, 1, 0.0, args.seed, log, size, only)
     val_parts = [val]
     if args.mine is not None:
         for r in args.mine_sets or args.train:
@@ -385,7 +436,9 @@ def train(args: argparse.Namespace, command: str, log) -> int:
             grown[:, : w.shape[1]] = w
             state["head.0.weight"] = grown
         last_w, last_b = state["head.3.weight"], state["head.3.bias"]
-        if last_w.shape[0] < outputs:  # a classifier without "not an item": the class starts rare
+        if last_w.shape[0] > outputs:  # from a first stage to a close look: drop "not an item"
+            state["head.3.weight"], state["head.3.bias"] = last_w[:outputs], last_b[:outputs]
+        elif last_w.shape[0] < outputs:  # a classifier without "not an item": the class starts rare
             state["head.3.weight"] = torch.cat([last_w, torch.zeros(1, last_w.shape[1])])
             state["head.3.bias"] = torch.cat([last_b, torch.tensor([-3.0])])
         net.load_state_dict(state)
@@ -449,6 +502,7 @@ def train(args: argparse.Namespace, command: str, log) -> int:
         "val_acc": round(float((pred == val["classes"]).mean()), 5),
         "not_an_item": args.mine is not None,
         "crop_size": size,
+        **({"lookalike_groups": groups} if groups else {}),
         "best_epoch": ckpt["epoch"],
         "seed": args.seed,
         "epochs": args.epochs,

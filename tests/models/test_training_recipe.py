@@ -155,6 +155,7 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
 
     # A second stage trained at another crop size is published with that size, and the
     # kiosk's detector cuts its crops at it.
+    from kiosk.catalog_file import DEMO_CATALOG
     from kiosk.vision.session import Detector
     from models.training.train_crops import main as crops_main
 
@@ -173,6 +174,31 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     crops_in, _ = detector.refiner.crops(image, np.array([[10.0, 10.0, 40.0, 40.0]]))
     assert crops_in.shape == (1, 3, 64, 64)
     assert detector.refiner.run(crops_in, np.ones((1, 4), np.float32)).shape == (1, 2)
+
+    # A close look learns the catalog's look-alike families only, and is published
+    # beside the second stage (here with the uint8 rewrite of every model).
+    catalog = json.loads(DEMO_CATALOG.read_text())
+    pair = [p for p in catalog["products"] if p["sku"] in ("cola-classic-330", "cola-lemon-330")]
+    for p, sku in zip(pair, ("red", "blue"), strict=True):
+        p["sku"] = sku
+    catalog["products"] = pair
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    look = [*crops[:5], str(tmp_path / "look"), *crops[6:], "--lookalikes",
+            "--catalog", str(tmp_path / "catalog.json"), "--crop-size", "96"]  # fmt: skip
+    assert crops_main(look) == 0
+    result = json.loads((tmp_path / "look" / "result.json").read_text())
+    assert result["lookalike_groups"] == [["blue", "red"]] and result["crop_size"] == 96
+    with pytest.raises(SystemExit, match="not a close look"):
+        ship_main([*ship, "--version", "3", "--classifier", str(tmp_path / "crops"),
+                   "--close-look", str(tmp_path / "crops")])  # fmt: skip
+    assert ship_main([*ship, "--version", "3", "--classifier", str(tmp_path / "crops"),
+                      "--close-look", str(tmp_path / "look"), "--uint8-input"]) == 0  # fmt: skip
+    release = ModelRepository(repo).load("tiny", 3)
+    close = release.profile.classifier.close_look
+    assert (close.groups, close.crop_size, close.crops_dtype) == ([["blue", "red"]], 96, "uint8")
+    detector = Detector(release, threads=1, warmup_runs=1)
+    assert detector.refiner.close_look is not None
+    detector.detect(image)
 
 
 def test_int8_variant_quantizes_the_body_and_keeps_the_decode_float(tmp_path):

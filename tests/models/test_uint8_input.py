@@ -135,7 +135,7 @@ def test_shipped_models_rewritten_to_uint8_input_give_the_same_detections(frames
         p = release.profile
         scratch = tmp_path / p.name
         scratch.mkdir()
-        profile, model_file, classifier_file = to_uint8_input(
+        profile, model_file, classifier_file, _ = to_uint8_input(
             p, release.model_path, release.classifier_path, scratch
         )
         assert profile.input.dtype == "uint8" and (

@@ -82,7 +82,11 @@ def profile_for(
 
 
 def write_release(
-    root: Path, data: bytes, profile: ModelProfile, classifier: bytes | None = None
+    root: Path,
+    data: bytes,
+    profile: ModelProfile,
+    classifier: bytes | None = None,
+    close_look: bytes | None = None,
 ) -> Path:
     """Write a version directory by hand (tests also corrupt it afterwards)."""
     import json
@@ -92,6 +96,8 @@ def write_release(
     (d / "model.onnx").write_bytes(data)
     if classifier is not None:
         (d / "classifier.onnx").write_bytes(classifier)
+    if close_look is not None:
+        (d / "close_look.onnx").write_bytes(close_look)
     (d / "profile.json").write_text(json.dumps(profile.model_dump(mode="json", by_alias=True)))
     return d
 
