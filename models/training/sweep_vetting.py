@@ -9,12 +9,19 @@ The detector and the classifier run once per scene (boxes down to 0.02, the crop
 all of them); every setting is then judged on the cached outputs with the kiosk's own
 `vet_boxes`, `fuse_probabilities` and `apply_probabilities`, so what wins here is what
 the kiosk will run. Validation sets only: never the test split.
+
+With `--close-look RUN` (a `train_crops --lookalikes` run) the close look also runs
+once on every box, and its trigger and weight are swept at the vetting rule given by
+`--rule` (the shipped one by default). Beside checkout accuracy it counts the boxes
+left torn between look-alikes (second member of the family ≥ 0.1 of the box): those
+are the boxes the decision engine asks the shopper about when the scale cannot tell.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +33,14 @@ from kiosk.models.repository import ModelRepository
 from kiosk.vision.crops import CROP_PAD, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.metrics import SceneOutcome, checkout_metrics
 from kiosk.vision.postprocess import Detections, check_output, decode
-from kiosk.vision.refine import apply_probabilities, fuse_probabilities, vet_boxes
+from kiosk.vision.refine import (
+    apply_close_look,
+    apply_probabilities,
+    close_look_rows,
+    family_index,
+    fuse_probabilities,
+    vet_boxes,
+)
 from kiosk.vision.scenes import load_scenes
 from kiosk.vision.session import Detector
 
@@ -57,11 +71,32 @@ def cache_outputs(detector: Detector, classifier: ort.InferenceSession, sets: li
     return cache, labels
 
 
-def judge(cache, labels, params, proposal, item_weight, threshold, detector_weight, vet=True):
+def close_look_outputs(cache, close_look: ort.InferenceSession, min_score: float) -> list:
+    """The close look's probabilities for every cached box down to `min_score` (rows of
+    the boxes below it are zeros: they are never looked at)."""
+    size = close_look.get_inputs()[0].shape[2]
+    out = []
+    for s, d, p, _ in cache:
+        q = np.zeros((len(d), p.shape[1] - 1), np.float32)
+        rows = np.flatnonzero(d.scores >= min_score)
+        if len(rows):
+            image = s.read_image()
+            h, w = image.shape[:2]
+            crops = crops_to_tensor(cut_crops(image, d.boxes[rows], size, CROP_PAD))
+            feed = {"crops": crops, "geometry": box_geometry(d.boxes[rows], w, h)}
+            q[rows] = close_look.run(["probs"], feed)[0][:, : q.shape[1]]
+        out.append(q)
+    return out
+
+
+def judge(cache, labels, params, proposal, item_weight, threshold, detector_weight, vet=True,
+          look=None):  # fmt: skip
     """Checkout metrics of one setting; `params` are the release's own decode settings
-    (the candidates kept per box, as the kiosk keeps them)."""
-    outcomes = []
-    for s, d, p, gt in cache:
+    (the candidates kept per box, as the kiosk keeps them). `look`: (close-look outputs,
+    family index, trigger, first weight). Also `torn`: boxes whose best class's family
+    holds ≥ 0.1 more."""
+    outcomes, torn = [], 0
+    for n, (s, d, p, gt) in enumerate(cache):
         keep = d.scores >= (proposal if vet else threshold)
         dd = Detections(d.boxes[keep], d.scores[keep], d.class_ids[keep],
                         d.topk_ids[keep], d.topk_scores[keep])  # fmt: skip
@@ -72,10 +107,36 @@ def judge(cache, labels, params, proposal, item_weight, threshold, detector_weig
             pp = pp[:, :-1] / np.maximum(pp[:, :-1].sum(1, keepdims=True), 1e-30)
         if len(dd):
             pp = fuse_probabilities(dd, pp, detector_weight, FLOOR)
+            if look is not None:
+                outputs, family, trigger, weight = look
+                rows = close_look_rows(pp, family, trigger)
+                if len(rows):
+                    # vetting keeps a subset of the boxes, in order: find each one's row
+                    where = [int(np.flatnonzero((d.boxes == b).all(1))[0]) for b in dd.boxes[rows]]
+                    pp = apply_close_look(pp, rows, family, outputs[n][where], weight)
+            torn += len(close_look_rows(pp, family_of(labels), 0.1))
             dd = apply_probabilities(dd, pp, params.topk, params.candidate_min_score)
         outcomes.append(SceneOutcome(s.class_ids, gt, dd.class_ids, dd.scores, dd.boxes,
                                      s.all_skus, s.level))  # fmt: skip
-    return checkout_metrics(outcomes, labels, threshold)
+    return {**checkout_metrics(outcomes, labels, threshold), "torn": torn}
+
+
+_FAMILIES: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def family_of(labels: list[str]) -> np.ndarray:
+    """The demo catalog's look-alike families over `labels` (the torn-box count)."""
+    key = tuple(labels)
+    if key not in _FAMILIES:
+        from kiosk.catalog_file import load_catalog
+
+        catalog = load_catalog()
+        groups: dict[str, list[str]] = {}
+        for p in catalog:
+            if p.family and p.sku in labels:
+                groups.setdefault(p.family, []).append(p.sku)
+        _FAMILIES[key] = family_index(labels, [g for g in groups.values() if len(g) > 1])
+    return _FAMILIES[key]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="tray-detector")
     ap.add_argument("--classifier", type=Path, required=True, help="train_crops run directory")
     ap.add_argument("--data", type=Path, nargs="+", required=True, help="validation sets")
+    ap.add_argument("--close-look", type=Path, help="train_crops --lookalikes run directory")
+    ap.add_argument("--rule", type=float, nargs=4, default=(0.05, 0.5, 0.4, 1.0),
+                    metavar=("PROPOSAL", "ITEM_WEIGHT", "THRESHOLD", "FUSION"),
+                    help="the vetting rule the close look is swept at")  # fmt: skip
     args = ap.parse_args(argv)
 
     detector = Detector(ModelRepository(args.repository).load(args.model), warmup_runs=1)
@@ -94,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     cache, labels = cache_outputs(detector, classifier, args.data)
     print(f"{len(cache)} scenes", file=sys.stderr)
+    if args.close_look is not None:
+        return sweep_close_look(args, detector, cache, labels)
     thresholds = (0.3, 0.35, 0.4, 0.45, 0.5)
     rows = [(0.0, 0.0, t, 1.0, False) for t in thresholds[:4]]
     grid = itertools.product((0.05, 0.1), (0.35, 0.5, 0.65), thresholds)
@@ -105,6 +172,28 @@ def main(argv: list[str] | None = None) -> int:
         levels = {k: round(v, 3) for k, v in m["cacc_by_level"].items()}
         pr = f"P/R {m['item_precision']:.4f}/{m['item_recall']:.4f}"
         print(f"{rule} threshold={threshold} fusion={fusion}: cacc {m['cacc']:.4f} {pr} {levels}")
+    return 0
+
+
+def sweep_close_look(args, detector: Detector, cache, labels) -> int:
+    result = json.loads((args.close_look / "result.json").read_text())
+    family = family_index(labels, result["lookalike_groups"])
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(
+        str(args.close_look / "classifier.onnx"), options, providers=["CPUExecutionProvider"]
+    )
+    proposal, item_weight, threshold, fusion = args.rule
+    outputs = close_look_outputs(cache, session, proposal)
+    rule = f"proposal={proposal} item_weight={item_weight} threshold={threshold} fusion={fusion}"
+    rows = [None, *((t, w) for t in (0.02, 0.05, 0.1, 0.2) for w in (0.0, 0.5, 1.0))]
+    for row in rows:
+        look = None if row is None else (outputs, family, *row)
+        m = judge(cache, labels, detector.params, proposal, item_weight, threshold, fusion,
+                  look=look)  # fmt: skip
+        what = "no close look" if row is None else f"close look trigger={row[0]} weight={row[1]}"
+        levels = {k: round(v, 3) for k, v in m["cacc_by_level"].items()}
+        print(f"{rule} {what}: cacc {m['cacc']:.4f} torn {m['torn']} {levels}")
     return 0
 
 
