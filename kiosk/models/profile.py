@@ -120,7 +120,7 @@ class CropModelProfile(_Strict):
 
 class CloseLookProfile(CropModelProfile):
     """An optional third look at look-alikes (`kiosk.vision.refine.close_look_rows`):
-    when a box's two best classes are of one look-alike family (crisps of two flavours,
+    when a box is torn between members of one look-alike family (crisps of two flavours,
     whose packs differ in a word), its crop is cut again at a higher resolution and
     classified by a model trained on those families only. It moves probability between
     the members of the family, never to or from other classes. Its output is
@@ -135,8 +135,8 @@ class CloseLookProfile(CropModelProfile):
         0.05,
         gt=0,
         lt=1,
-        description="a box is looked at when its second class, of the "
-        "same family as its first, has at least this probability",
+        description="a box is looked at when the other members of its best class's "
+        "family hold at least this much of its probability",
     )
     first_weight: float = Field(
         0.0,
