@@ -121,12 +121,21 @@ def classifier_section(run: Path, file: str = "classifier.onnx") -> dict:
     }
 
 
-def close_look_section(run: Path, trigger: float, first_weight: float) -> dict:
-    """The classifier's `close_look` section for a `train_crops --lookalikes` run."""
+def close_look_section(
+    run: Path, trigger: float, first_weight: float, only: list[str] | None = None
+) -> dict:
+    """The classifier's `close_look` section for a `train_crops --lookalikes` run; with
+    `only`, for the families holding one of those labels (where validation found the
+    close look the better judge)."""
     result = json.loads((run / "result.json").read_text())
     groups = result.get("lookalike_groups")
     if not groups:
         raise SystemExit(f"{run} is not a close look (train_crops --lookalikes)")
+    if only:
+        unknown = sorted(set(only) - {x for g in groups for x in g})
+        if unknown:
+            raise SystemExit(f"--close-look-groups: {', '.join(unknown)} in no family of {run}")
+        groups = [g for g in groups if set(g) & set(only)]
     doc = classifier_section(run, "close_look.onnx")
     del doc["not_an_item"]
     return {**doc, "groups": groups, "trigger": trigger, "first_weight": first_weight}
@@ -224,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="within the family: first opinion^w x close look (chosen on validation)",
     )
+    ap.add_argument(
+        "--close-look-groups",
+        nargs="+",
+        metavar="LABEL",
+        help="only the families holding these labels (default: all it learnt)",
+    )
     ap.add_argument("--name", default=DEFAULT_NAME)
     ap.add_argument("--version", type=int, required=True)
     ap.add_argument("--precision", default="fp32", choices=["fp32", "fp16", "int8"])
@@ -293,7 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.close_look:
         if not args.classifier:
             raise SystemExit("--close-look needs --classifier: it refines the second stage")
-        look = close_look_section(args.close_look, args.close_look_trigger, args.close_look_weight)
+        look = close_look_section(
+            args.close_look, args.close_look_trigger, args.close_look_weight,
+            args.close_look_groups,
+        )  # fmt: skip
         doc["classifier"]["close_look"] = look
         doc["description"] += f"; a close look at {look['crop_size']} px between look-alikes"
     calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}

@@ -15,6 +15,9 @@ once on every box, and its trigger and weight are swept at the vetting rule give
 `--rule` (the shipped one by default). Beside checkout accuracy it counts the boxes
 left torn between look-alikes (second member of the family ≥ 0.1 of the box): those
 are the boxes the decision engine asks the shopper about when the scale cannot tell.
+First it prints, per family, how often the two stages and the close look name a box on
+a true item of that family right (within the family): ship the close look only for the
+families where it is the better judge (`ship --close-look-groups`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import onnxruntime as ort
 from kiosk.models.repository import ModelRepository
 from kiosk.vision.crops import CROP_PAD, box_geometry, crops_to_tensor, cut_crops
 from kiosk.vision.metrics import SceneOutcome, checkout_metrics
-from kiosk.vision.postprocess import Detections, check_output, decode
+from kiosk.vision.postprocess import Detections, box_iou, check_output, decode
 from kiosk.vision.refine import (
     apply_close_look,
     apply_probabilities,
@@ -87,6 +90,41 @@ def close_look_outputs(cache, close_look: ort.InferenceSession, min_score: float
             q[rows] = close_look.run(["probs"], feed)[0][:, : q.shape[1]]
         out.append(q)
     return out
+
+
+def family_table(cache, labels, outputs, groups, rule) -> dict[str, dict[str, int]]:
+    """Per look-alike family: boxes on a true member (IoU ≥ 0.5, after vetting), and how
+    many of them the two stages (fused), the close look, and their product name right
+    within the family, and leave torn (second member ≥ 0.1)."""
+    proposal, item_weight, threshold, fusion = rule
+    family = family_index(labels, groups)
+    table: dict[str, dict[str, int]] = {g[0]: dict.fromkeys(
+        ("boxes", "first_right", "close_right", "product_right", "first_torn", "close_torn"), 0)
+        for g in groups}  # fmt: skip
+    for n, (s, d, p, gt) in enumerate(cache):
+        keep = d.scores >= proposal
+        dd = Detections(d.boxes[keep], d.scores[keep], d.class_ids[keep],
+                        d.topk_ids[keep], d.topk_scores[keep])  # fmt: skip
+        dd, pp = vet_boxes(dd, p[keep], item_weight, threshold, threshold)
+        if not len(dd) or not len(gt):
+            continue
+        pp = fuse_probabilities(dd, pp, fusion, FLOOR)
+        iou = box_iou(dd.boxes, gt)
+        for r in range(len(dd)):
+            j = int(iou[r].argmax())
+            truth = int(s.class_ids[j])
+            if iou[r, j] < 0.5 or family[truth] < 0:
+                continue
+            members = family == family[truth]
+            row = table[groups[family[truth]][0]]
+            q = outputs[n][int(np.flatnonzero((d.boxes == dd.boxes[r]).all(1))[0])]
+            first, close = pp[r] * members, q * members
+            row["boxes"] += 1
+            for name, dist in (("first", first), ("close", close), ("product", first * close)):
+                row[f"{name}_right"] += int(dist.argmax() == truth)
+            for name, dist in (("first", first), ("close", close)):
+                row[f"{name}_torn"] += int(np.sort(dist / max(dist.sum(), 1e-30))[-2] >= 0.1)
+    return table
 
 
 def judge(cache, labels, params, proposal, item_weight, threshold, detector_weight, vet=True,
@@ -185,6 +223,9 @@ def sweep_close_look(args, detector: Detector, cache, labels) -> int:
     )
     proposal, item_weight, threshold, fusion = args.rule
     outputs = close_look_outputs(cache, session, proposal)
+    groups = result["lookalike_groups"]
+    for name, row in family_table(cache, labels, outputs, groups, args.rule).items():
+        print(f"family of {name}: {row}")
     rule = f"proposal={proposal} item_weight={item_weight} threshold={threshold} fusion={fusion}"
     rows = [None, *((t, w) for t in (0.02, 0.05, 0.1, 0.2) for w in (0.0, 0.5, 1.0))]
     for row in rows:

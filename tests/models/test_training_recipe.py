@@ -191,8 +191,13 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     with pytest.raises(SystemExit, match="not a close look"):
         ship_main([*ship, "--version", "3", "--classifier", str(tmp_path / "crops"),
                    "--close-look", str(tmp_path / "crops")])  # fmt: skip
+    with pytest.raises(SystemExit, match="green in no family"):
+        ship_main([*ship, "--version", "3", "--classifier", str(tmp_path / "crops"),
+                   "--close-look", str(tmp_path / "look"),
+                   "--close-look-groups", "green"])  # fmt: skip
     assert ship_main([*ship, "--version", "3", "--classifier", str(tmp_path / "crops"),
-                      "--close-look", str(tmp_path / "look"), "--uint8-input"]) == 0  # fmt: skip
+                      "--close-look", str(tmp_path / "look"), "--close-look-groups", "red",
+                      "--uint8-input"]) == 0  # fmt: skip
     release = ModelRepository(repo).load("tiny", 3)
     close = release.profile.classifier.close_look
     assert (close.groups, close.crop_size, close.crops_dtype) == ([["blue", "red"]], 96, "uint8")
