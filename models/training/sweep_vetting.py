@@ -184,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--classifier", type=Path, required=True, help="train_crops run directory")
     ap.add_argument("--data", type=Path, nargs="+", required=True, help="validation sets")
     ap.add_argument("--close-look", type=Path, help="train_crops --lookalikes run directory")
+    ap.add_argument(
+        "--close-look-groups",
+        nargs="+",
+        metavar="LABEL",
+        help="sweep the close look on the families holding these labels only",
+    )
     ap.add_argument("--rule", type=float, nargs=4, default=(0.05, 0.5, 0.4, 1.0),
                     metavar=("PROPOSAL", "ITEM_WEIGHT", "THRESHOLD", "FUSION"),
                     help="the vetting rule the close look is swept at")  # fmt: skip
@@ -215,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def sweep_close_look(args, detector: Detector, cache, labels) -> int:
     result = json.loads((args.close_look / "result.json").read_text())
-    family = family_index(labels, result["lookalike_groups"])
+    groups = result["lookalike_groups"]
+    chosen = [
+        g for g in groups if not args.close_look_groups or set(g) & set(args.close_look_groups)
+    ]
+    family = family_index(labels, chosen)  # the families the grid below looks at
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(
@@ -223,7 +233,6 @@ def sweep_close_look(args, detector: Detector, cache, labels) -> int:
     )
     proposal, item_weight, threshold, fusion = args.rule
     outputs = close_look_outputs(cache, session, proposal)
-    groups = result["lookalike_groups"]
     for name, row in family_table(cache, labels, outputs, groups, args.rule).items():
         print(f"family of {name}: {row}")
     rule = f"proposal={proposal} item_weight={item_weight} threshold={threshold} fusion={fusion}"
