@@ -18,6 +18,11 @@ become crops of that item and its boxes on nothing (IoU < 0.3 with every label),
 `--negatives` random item-sized boxes per scene, become "not an item". Such a
 classifier can vet the detector's boxes at run time (`kiosk.vision.refine.vet_boxes`).
 
+With `--lookalikes` it trains the close look instead (`kiosk.vision.refine`): the
+crops of the catalog's look-alike families only (crisps of three flavours, two waters,
+...), usually at a larger `--crop-size` (224), so that the word that tells two
+flavours apart is legible; `result.json` records the families.
+
 Writes into --out: `log.txt`, `best.pt` (best validation accuracy), `classifier.onnx`
 (opset 17, inputs `crops` [N,3,S,S] RGB 0..1 with S = `--crop-size` and `geometry`
 [N,4], output `probs` [N,classes]) and `result.json` (accuracy, the most confused pairs,
