@@ -92,6 +92,11 @@ def close_look_outputs(cache, close_look: ort.InferenceSession, min_score: float
     return out
 
 
+def rows_of(d: Detections, boxes: np.ndarray) -> list[int]:
+    """The rows of `d` holding `boxes` (vetting keeps a subset of the boxes, unchanged)."""
+    return [int(np.flatnonzero((d.boxes == b).all(1))[0]) for b in boxes]
+
+
 def family_table(cache, labels, outputs, groups, rule) -> dict[str, dict[str, int]]:
     """Per look-alike family: boxes on a true member (IoU ≥ 0.5, after vetting), and how
     many of them the two stages (fused), the close look, and their product name right
@@ -117,7 +122,7 @@ def family_table(cache, labels, outputs, groups, rule) -> dict[str, dict[str, in
                 continue
             members = family == family[truth]
             row = table[groups[family[truth]][0]]
-            q = outputs[n][int(np.flatnonzero((d.boxes == dd.boxes[r]).all(1))[0])]
+            q = outputs[n][rows_of(d, dd.boxes[r : r + 1])[0]]
             first, close = pp[r] * members, q * members
             row["boxes"] += 1
             for name, dist in (("first", first), ("close", close), ("product", first * close)):
@@ -149,8 +154,7 @@ def judge(cache, labels, params, proposal, item_weight, threshold, detector_weig
                 outputs, family, trigger, weight = look
                 rows = close_look_rows(pp, family, trigger)
                 if len(rows):
-                    # vetting keeps a subset of the boxes, in order: find each one's row
-                    where = [int(np.flatnonzero((d.boxes == b).all(1))[0]) for b in dd.boxes[rows]]
+                    where = rows_of(d, dd.boxes[rows])
                     pp = apply_close_look(pp, rows, family, outputs[n][where], weight)
             torn += len(close_look_rows(pp, family_of(labels), 0.1))
             dd = apply_probabilities(dd, pp, params.topk, params.candidate_min_score)
