@@ -23,6 +23,7 @@ families where it is the better judge (`ship --close-look-groups`).
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import sys
@@ -46,6 +47,7 @@ from kiosk.vision.refine import (
 )
 from kiosk.vision.scenes import load_scenes
 from kiosk.vision.session import Detector
+from models.training.train_crops import catalog_families
 
 FLOOR = 0.003  # the detector floor of the fusion, as shipped
 
@@ -92,6 +94,14 @@ def close_look_outputs(cache, close_look: ort.InferenceSession, min_score: float
     return out
 
 
+def above(d: Detections, probs: np.ndarray, score: float) -> tuple[Detections, np.ndarray]:
+    """The cached boxes (and their classifier rows) of detector score ≥ `score`."""
+    keep = d.scores >= score
+    dd = Detections(d.boxes[keep], d.scores[keep], d.class_ids[keep],
+                    d.topk_ids[keep], d.topk_scores[keep])  # fmt: skip
+    return dd, probs[keep]
+
+
 def rows_of(d: Detections, boxes: np.ndarray) -> list[int]:
     """The rows of `d` holding `boxes` (vetting keeps a subset of the boxes, unchanged)."""
     return [int(np.flatnonzero((d.boxes == b).all(1))[0]) for b in boxes]
@@ -107,10 +117,8 @@ def family_table(cache, labels, outputs, groups, rule) -> dict[str, dict[str, in
         ("boxes", "first_right", "close_right", "product_right", "first_torn", "close_torn"), 0)
         for g in groups}  # fmt: skip
     for n, (s, d, p, gt) in enumerate(cache):
-        keep = d.scores >= proposal
-        dd = Detections(d.boxes[keep], d.scores[keep], d.class_ids[keep],
-                        d.topk_ids[keep], d.topk_scores[keep])  # fmt: skip
-        dd, pp = vet_boxes(dd, p[keep], item_weight, threshold, threshold)
+        dd, pp = above(d, p, proposal)
+        dd, pp = vet_boxes(dd, pp, item_weight, threshold, threshold)
         if not len(dd) or not len(gt):
             continue
         pp = fuse_probabilities(dd, pp, fusion, FLOOR)
@@ -140,10 +148,7 @@ def judge(cache, labels, params, proposal, item_weight, threshold, detector_weig
     holds ≥ 0.1 more."""
     outcomes, torn = [], 0
     for n, (s, d, p, gt) in enumerate(cache):
-        keep = d.scores >= (proposal if vet else threshold)
-        dd = Detections(d.boxes[keep], d.scores[keep], d.class_ids[keep],
-                        d.topk_ids[keep], d.topk_scores[keep])  # fmt: skip
-        pp = p[keep]
+        dd, pp = above(d, p, proposal if vet else threshold)
         if vet:
             dd, pp = vet_boxes(dd, pp, item_weight, threshold, threshold)
         else:  # the plain threshold: "not an item" ignored, items renormalised
@@ -156,29 +161,17 @@ def judge(cache, labels, params, proposal, item_weight, threshold, detector_weig
                 if len(rows):
                     where = rows_of(d, dd.boxes[rows])
                     pp = apply_close_look(pp, rows, family, outputs[n][where], weight)
-            torn += len(close_look_rows(pp, family_of(labels), 0.1))
+            torn += len(close_look_rows(pp, family_of(tuple(labels)), 0.1))
             dd = apply_probabilities(dd, pp, params.topk, params.candidate_min_score)
         outcomes.append(SceneOutcome(s.class_ids, gt, dd.class_ids, dd.scores, dd.boxes,
                                      s.all_skus, s.level))  # fmt: skip
     return {**checkout_metrics(outcomes, labels, threshold), "torn": torn}
 
 
-_FAMILIES: dict[tuple[str, ...], np.ndarray] = {}
-
-
-def family_of(labels: list[str]) -> np.ndarray:
+@functools.cache
+def family_of(labels: tuple[str, ...]) -> np.ndarray:
     """The demo catalog's look-alike families over `labels` (the torn-box count)."""
-    key = tuple(labels)
-    if key not in _FAMILIES:
-        from kiosk.catalog_file import load_catalog
-
-        catalog = load_catalog()
-        groups: dict[str, list[str]] = {}
-        for p in catalog:
-            if p.family and p.sku in labels:
-                groups.setdefault(p.family, []).append(p.sku)
-        _FAMILIES[key] = family_index(labels, [g for g in groups.values() if len(g) > 1])
-    return _FAMILIES[key]
+    return family_index(labels, catalog_families(list(labels)))
 
 
 def main(argv: list[str] | None = None) -> int:

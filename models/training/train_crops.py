@@ -57,21 +57,25 @@ from models.training.net import fuse_batchnorm
 OPSET = 17
 
 
-def lookalike_groups(catalog_path: Path | None, scene_set: Path) -> list[list[str]]:
-    """The catalog's look-alike families, as lists of the scene set's labels (families
-    with fewer than two labelled members left out)."""
+def catalog_families(labels: list[str], catalog_path: Path | None = None) -> list[list[str]]:
+    """The catalog's look-alike families, as sorted lists of `labels` (families with
+    fewer than two of them left out)."""
     from kiosk.catalog_file import DEMO_CATALOG, load_catalog
 
     catalog = load_catalog(catalog_path or DEMO_CATALOG)
-    labels = set(read_classes(scene_set))
     families: dict[str, list[str]] = {}
     for p in catalog:
         if p.family and p.sku in labels:
             families.setdefault(p.family, []).append(p.sku)
-    groups = [sorted(g) for g in families.values() if len(g) > 1]
+    return sorted(sorted(g) for g in families.values() if len(g) > 1)
+
+
+def lookalike_groups(catalog_path: Path | None, scene_set: Path) -> list[list[str]]:
+    """The catalog's look-alike families over the scene set's labels (`--lookalikes`)."""
+    groups = catalog_families(read_classes(scene_set), catalog_path)
     if not groups:
         raise SystemExit("--lookalikes: the catalog has no family of two labelled items")
-    return sorted(groups)
+    return groups
 
 
 def jitter_boxes(boxes: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
