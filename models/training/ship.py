@@ -160,25 +160,23 @@ def to_uint8_input(
     data = rewrite_file(model_file, model_out, p.name, p.color, p.scale, p.mean, p.std)
     doc.update(sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
     doc["input"].update(layout="NHWC", color="BGR", dtype="uint8")
-    c = profile.classifier
-    if c is not None and classifier_file is not None:
-        classifier_out = scratch / c.file
+
+    def crops_to_uint8(src: Path, section: dict) -> Path:
+        """A crop model (`section`: its part of the profile document) rewritten alike."""
+        out = scratch / section["file"]
         # The crops' float form is `crops_to_tensor`'s: RGB, 0..1, no mean or std.
-        data = rewrite_file(classifier_file, classifier_out, c.crops_input, "RGB")
-        doc["classifier"].update(
+        data = rewrite_file(src, out, section["crops_input"], "RGB")
+        section.update(
             sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
             crops_dtype="uint8", crops_layout="NHWC", crops_color="BGR",
         )  # fmt: skip
-        classifier_file = classifier_out
-        look = c.close_look
-        if look is not None and close_look_file is not None:
-            look_out = scratch / look.file
-            data = rewrite_file(close_look_file, look_out, look.crops_input, "RGB")
-            doc["classifier"]["close_look"].update(
-                sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
-                crops_dtype="uint8", crops_layout="NHWC", crops_color="BGR",
-            )  # fmt: skip
-            close_look_file = look_out
+        return out
+
+    c = doc["classifier"]
+    if c is not None and classifier_file is not None:
+        classifier_file = crops_to_uint8(classifier_file, c)
+        if c["close_look"] is not None and close_look_file is not None:
+            close_look_file = crops_to_uint8(close_look_file, c["close_look"])
     doc["description"] += "; takes the uint8 BGR image and crops, converts them inside"
     return ModelProfile.model_validate(doc), model_out, classifier_file, close_look_file
 
