@@ -21,6 +21,7 @@ at 224 px and a blur at 128.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -149,6 +150,23 @@ class Refiner(CropModel):
             n = release.profile.num_classes
             self.close_look = CropModel(look, look_path, n, release.ref, "close look", *args, 2)
             self.family = family_index(release.profile.labels, look.groups)
+
+    def look_closer(
+        self, image: np.ndarray, dets: Detections, probs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """`probs` (the fused item probabilities of `dets`) with the close look's say on
+        the boxes torn between look-alikes; the boxes it looked at; its bare run time
+        in seconds. Unchanged without a close look or a torn box."""
+        look, c = self.close_look, self.profile.close_look
+        rows = close_look_rows(probs, self.family, c.trigger) if look and c else ()
+        if not len(rows):
+            return probs, np.zeros((0, 4), np.float32), 0.0
+        boxes = dets.boxes[rows]
+        crops, geometry = look.crops(image, boxes)
+        t0 = time.perf_counter()
+        close = look.run(crops, geometry)
+        run_s = time.perf_counter() - t0
+        return apply_close_look(probs, rows, self.family, close, c.first_weight), boxes, run_s
 
 
 def family_index(labels: Sequence[str], groups: Sequence[Sequence[str]]) -> np.ndarray:

@@ -25,9 +25,7 @@ from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
 from kiosk.vision.refine import (
     FUSION_TOPK,
     Refiner,
-    apply_close_look,
     apply_probabilities,
-    close_look_rows,
     fuse_probabilities,
     vet_boxes,
 )
@@ -254,18 +252,8 @@ class Detector:
                     dets, probs, c.item_weight, self.params.score_threshold, sure
                 )
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
-            look = self.refiner.close_look
-            if look is not None:
-                family = self.refiner.family
-                rows = close_look_rows(probs, family, c.close_look.trigger)
-                if len(rows):
-                    looked_at = dets.boxes[rows]
-                    crops, geometry = look.crops(frame.image, looked_at)
-                    t_l = time.perf_counter()
-                    close = look.run(crops, geometry)
-                    run_s += time.perf_counter() - t_l
-                    weight = c.close_look.first_weight
-                    probs = apply_close_look(probs, rows, family, close, weight)
+            probs, looked_at, look_s = self.refiner.look_closer(frame.image, dets, probs)
+            run_s += look_s
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
