@@ -37,6 +37,16 @@ class TrayView:
     frames: int  # still frames aggregated into this result
     timestamp: float  # monotonic time of the newest frame used
     model_version: str = ""
+    # Boxes the camera half-saw: under the detector's operating threshold but above its
+    # doubt threshold (`Thresholds.doubt`). Not part of the reading; the decision may
+    # still take one for an item when the weight asks for it, or ask the shopper to
+    # show it. Indexed after `items` (see `seen`).
+    doubtful: tuple[SeenItem, ...] = ()
+
+    def seen(self, index: int) -> SeenItem:
+        """Box `index` counting `items` first, then `doubtful` (how requests name boxes)."""
+        n = len(self.items)
+        return self.items[index] if index < n else self.doubtful[index - n]
 
     @property
     def empty(self) -> bool:

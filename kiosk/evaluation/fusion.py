@@ -427,7 +427,10 @@ def detector_views(
         run_ms.append(result.run_s * 1000)
         # The pipeline's vote over the still frames, over the one frame a rendered tray has.
         topk = detector.params.topk
-        view = vote([result.items], 1, match_iou, topk, scene.frame_size, 0.0, detector.version)
+        view = vote(
+            [result.items], 1, match_iou, topk, scene.frame_size, 0.0, detector.version,
+            [result.doubtful],
+        )  # fmt: skip
         scenes.append(scene)
         views.append(view)
     if not scenes:

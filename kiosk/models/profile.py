@@ -65,6 +65,18 @@ class Thresholds(_Strict):
     iou: float = Field(0.5, gt=0, le=1, description="same-class NMS IoU")
     cross_class_iou: float = Field(0.7, gt=0, le=1, description="look-alike merge IoU; 1 = off")
     topk: int = Field(3, ge=1, le=20, description="class candidates kept per box")
+    # Boxes between `doubt` and `score` are reported apart, as boxes the camera
+    # half-saw (`TrayView.doubtful`): not read as items, but the decision can ask about
+    # them, or take one for an item when the weight demands it.
+    doubt: float | None = Field(
+        None, gt=0, lt=1, description="lowest score of a doubtful box (below score); none: off"
+    )
+
+    @model_validator(mode="after")
+    def _doubt_below_score(self) -> Thresholds:
+        if self.doubt is not None and self.doubt >= self.score:
+            raise ValueError(f"doubt ({self.doubt}) must be below score ({self.score})")
+        return self
 
 
 class TrainingRecord(_Strict):

@@ -40,9 +40,10 @@ from kiosk.domain.checkout import (
     StaffAction,
     StaffResolved,
 )
-from kiosk.domain.decision import RequestKind
+from kiosk.domain.decision import Decision, RequestKind
 from kiosk.domain.money import format_money
 from kiosk.domain.staff import LoginStatus
+from kiosk.domain.tray_view import TrayView
 from kiosk.ui.listmodels import (
     BasketModel,
     BasketRow,
@@ -80,6 +81,30 @@ def product_row(p: Product, language: str) -> ProductRow:
         byWeight=p.sold_by_weight,
         ageRestricted=p.age_restricted,
     )
+
+
+def review_boxes(
+    view: TrayView, decision: Decision, catalog: Catalog, language: str
+) -> list[BoxRow]:
+    """The boxes drawn over the review picture: each item the camera read, by name,
+    and a "?" on every box a request is about, including a box the camera only
+    half-saw (`TrayView.doubtful`), which shows only when asked about."""
+    w, h = view.frame_size
+    asked: set[int] = set()
+    for r in decision.requests:
+        asked.update(r.boxes)
+    rows = []
+    for i in range(len(view.items) + len(view.doubtful)):
+        if i >= len(view.items) and i not in asked:
+            continue
+        x1, y1, x2, y2 = view.seen(i).box
+        sku = view.seen(i).best.sku
+        if i in asked:
+            label, kind = "?", "ask"
+        else:
+            label, kind = (catalog.get(sku).name(language) if sku in catalog else "?"), "ok"
+        rows.append(BoxRow(x1 / w, y1 / h, (x2 - x1) / w, (y2 - y1) / h, label, kind))
+    return rows
 
 
 class LanguageViewModel(QObject):
@@ -335,20 +360,7 @@ class CheckoutViewModel(QObject):
         if note is None:
             self.boxes.set_rows([])
             return
-        w, h = note.view.frame_size
-        asked: set[int] = set()
-        for r in note.decision.requests:
-            asked.update(r.boxes)
-        rows = []
-        for i, item in enumerate(note.view.items):
-            x1, y1, x2, y2 = item.box
-            sku = item.best.sku
-            label = self.catalog.get(sku).name(self._language) if sku in self.catalog else "?"
-            kind = "ask" if i in asked else "ok"
-            if kind == "ask":
-                label = "?"
-            rows.append(BoxRow(x1 / w, y1 / h, (x2 - x1) / w, (y2 - y1) / h, label, kind))
-        self.boxes.set_rows(rows)
+        self.boxes.set_rows(review_boxes(note.view, note.decision, self.catalog, self._language))
 
     def _set_guidance(self, kind: str, text: str) -> None:
         if (kind, text) != self._guidance:

@@ -282,7 +282,9 @@ class VisionPipeline:
             return None
         if self._settled:
             return None
-        view = self.voter.add(result.items, (width, height), frame.timestamp, self.detector.version)
+        view = self.voter.add(
+            result.items, (width, height), frame.timestamp, self.detector.version, result.doubtful
+        )
         if view is not None:
             self._settled = True
         return view

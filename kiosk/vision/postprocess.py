@@ -61,6 +61,16 @@ class Detections:
     def with_boxes(self, boxes: np.ndarray) -> Detections:
         return Detections(boxes, self.scores, self.class_ids, self.topk_ids, self.topk_scores)
 
+    def take(self, index: np.ndarray) -> Detections:
+        """The detections at `index` (indices or a boolean mask), in that order."""
+        return Detections(
+            self.boxes[index],
+            self.scores[index],
+            self.class_ids[index],
+            self.topk_ids[index],
+            self.topk_scores[index],
+        )
+
 
 def cxcywh_to_xyxy(b: np.ndarray) -> np.ndarray:
     half = b[:, 2:4] * 0.5
@@ -81,6 +91,38 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     area_b = np.maximum(bx2 - bx1, 0.0) * np.maximum(by2 - by1, 0.0)
     union = area_a + area_b - inter
     return inter / np.maximum(union, 1e-9)
+
+
+def box_cover(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection over the smaller box's area: (n, 4) × (m, 4) → (n, m). 1
+    when one box lies wholly inside the other, however different their sizes."""
+    ax1, ay1, ax2, ay2 = (a[:, i, None] for i in range(4))
+    bx1, by1, bx2, by2 = (b[:, i] for i in range(4))
+    iw = np.maximum(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0.0)
+    ih = np.maximum(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0.0)
+    area_a = np.maximum(ax2 - ax1, 0.0) * np.maximum(ay2 - ay1, 0.0)
+    area_b = np.maximum(bx2 - bx1, 0.0) * np.maximum(by2 - by1, 0.0)
+    return iw * ih / np.maximum(np.minimum(area_a, area_b), 1e-9)
+
+
+# A doubtful box lying this much (of the smaller box) on a sure box of its own class is
+# the detector's second look at that item (half a bag, a bag's label), not another one.
+# On 1,500 validation scenes of tray-detector/6 such parts were 157 of the 208 boxes
+# between 0.1 and the threshold; a missed item lying on another differs in class.
+DOUBT_ON_SAME_CLASS = 0.5
+
+
+def split_doubtful(dets: Detections, threshold: float) -> tuple[Detections, Detections]:
+    """Detections at or above `threshold` (the reading), and the doubtful ones below it
+    that are not a part of a sure box of the same class (`DOUBT_ON_SAME_CLASS`). Pure."""
+    sure = dets.scores >= threshold
+    weak = np.flatnonzero(~sure)
+    if weak.size and sure.any():
+        strong = np.flatnonzero(sure)
+        part = box_cover(dets.boxes[weak], dets.boxes[strong]) >= DOUBT_ON_SAME_CLASS
+        part &= dets.class_ids[weak][:, None] == dets.class_ids[strong][None, :]
+        weak = weak[~part.any(1)]
+    return dets.take(sure), dets.take(weak)
 
 
 def greedy_suppress(iou: np.ndarray, may_suppress: np.ndarray, threshold: float) -> np.ndarray:

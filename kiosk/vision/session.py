@@ -20,7 +20,14 @@ from kiosk.domain.tray_view import Candidate, SeenItem
 from kiosk.models.profile import ModelProfile
 from kiosk.models.repository import ModelError, ModelRelease
 from kiosk.vision.config import VisionConfig
-from kiosk.vision.postprocess import DecodeParams, Detections, OutputError, check_output, decode
+from kiosk.vision.postprocess import (
+    DecodeParams,
+    Detections,
+    OutputError,
+    check_output,
+    decode,
+    split_doubtful,
+)
 from kiosk.vision.preprocess import InputSpec, Letterbox, preprocess_with_canvas
 from kiosk.vision.refine import (
     FUSION_TOPK,
@@ -113,6 +120,8 @@ class FrameResult:
     post_s: float
     # the boxes (frame pixels) the release's close look classified again
     looked_at: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    # boxes between the profile's doubt and score thresholds (`TrayView.doubtful`)
+    doubtful: tuple[SeenItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +198,9 @@ class Detector:
             cross_class_iou=t.cross_class_iou,
             topk=t.topk,
         )
+        # Doubtful boxes only below the operating threshold: a caller that keeps lower
+        # boxes itself (an evaluation's precision curve) gets them all as items.
+        self._lowest = min(self.params.score_threshold, t.doubt or 1.0)
         self.input_name = profile.input.name
         self.output_name = profile.output.name
         self.labels = list(profile.labels)
@@ -230,7 +242,9 @@ class Detector:
         t1 = time.perf_counter()
         raw = self.run(frame.tensor)
         t2 = time.perf_counter()
-        params = self.params
+        threshold = self.params.score_threshold
+        lowest = self._lowest
+        params = replace(self.params, score_threshold=lowest) if lowest < threshold else self.params
         if self.refiner is not None:  # the fusion weighs more of the detector's opinion
             params = replace(params, topk=max(params.topk, FUSION_TOPK))
             proposals = self.refiner.profile.proposal_score
@@ -248,19 +262,23 @@ class Detector:
             c = self.refiner.profile
             if c.not_an_item:
                 sure = self.profile.thresholds.score  # also when the caller keeps lower boxes
-                dets, probs = vet_boxes(
-                    dets, probs, c.item_weight, self.params.score_threshold, sure
-                )
+                dets, probs = vet_boxes(dets, probs, c.item_weight, lowest, sure)
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
             probs, looked_at, look_s = self.refiner.look_closer(frame.image, dets, probs)
             run_s += look_s
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
+        doubtful: tuple[SeenItem, ...] = ()
+        if lowest < threshold:
+            dets, weak = split_doubtful(dets, threshold)
+            doubtful = self.seen_items(weak)
         items = self.seen_items(dets)
         t3 = time.perf_counter()
         post_s = t3 - t1 - run_s
-        return FrameResult(dets, items, geo, frame.canvas, frame.pre_s, run_s, post_s, looked_at)
+        return FrameResult(
+            dets, items, geo, frame.canvas, frame.pre_s, run_s, post_s, looked_at, doubtful
+        )
 
     def _input_buffer(self) -> np.ndarray | None:
         spec = self.spec

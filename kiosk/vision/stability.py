@@ -114,9 +114,11 @@ class StillFrameVoter:
         self.config = config
         self.topk = topk
         self._frames: list[tuple[SeenItem, ...]] = []
+        self._doubtful: list[tuple[SeenItem, ...]] = []
 
     def reset(self) -> None:
         self._frames.clear()
+        self._doubtful.clear()
 
     @property
     def pending(self) -> int:
@@ -128,8 +130,11 @@ class StillFrameVoter:
         frame_size: tuple[int, int],
         timestamp: float,
         model_version: str = "",
+        doubtful: tuple[SeenItem, ...] = (),
     ) -> TrayView | None:
+        """`doubtful`: the frame's boxes under the detector's threshold (`TrayView`)."""
         self._frames.append(items)
+        self._doubtful.append(doubtful)
         if len(self._frames) < self.config.frames:
             return None
         view = vote(
@@ -140,8 +145,9 @@ class StillFrameVoter:
             frame_size,
             timestamp,
             model_version,
+            self._doubtful,
         )
-        self._frames.clear()
+        self.reset()
         return view
 
 
@@ -153,10 +159,32 @@ def vote(
     frame_size: tuple[int, int],
     timestamp: float,
     model_version: str = "",
+    doubtful: list[tuple[SeenItem, ...]] | None = None,
 ) -> TrayView:
     """Boxes matched across frames by IoU (whatever their class: a look-alike flip
     between frames is the same item); a box seen by at least `required_votes` frames
-    stays, with its classes' scores averaged over the frames that saw it."""
+    stays, with its classes' scores averaged over the frames that saw it. The frames'
+    `doubtful` boxes are voted the same way, apart; one that the vote kept as an item
+    (sure in enough frames, doubtful in others) is an item only."""
+    seen = _voted(frames, required_votes, match_iou, topk)
+    half = _voted(doubtful or [], required_votes, match_iou, topk)
+    if half and seen:
+        sure = np.asarray([it.box for it in seen], dtype=np.float64)
+        iou = box_iou(np.asarray([it.box for it in half], dtype=np.float64), sure)
+        half = [it for it, row in zip(half, iou, strict=True) if row.max() < match_iou]
+    return TrayView(
+        items=tuple(seen),
+        frame_size=frame_size,
+        frames=len(frames),
+        timestamp=timestamp,
+        model_version=model_version,
+        doubtful=tuple(half),
+    )
+
+
+def _voted(
+    frames: list[tuple[SeenItem, ...]], required_votes: int, match_iou: float, topk: int
+) -> list[SeenItem]:
     tracks: list[_Track] = []
     for items in frames:
         if not items:
@@ -193,10 +221,4 @@ def vote(
         cands = tuple(Candidate(sku, s / n) for sku, s in ranked)
         seen.append(SeenItem(box=box, candidates=cands, votes=n))  # type: ignore[arg-type]
     seen.sort(key=lambda it: (it.box[1], it.box[0]))  # reading order: stable for the UI
-    return TrayView(
-        items=tuple(seen),
-        frame_size=frame_size,
-        frames=len(frames),
-        timestamp=timestamp,
-        model_version=model_version,
-    )
+    return seen

@@ -244,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval", type=Path, help="`kiosk eval --json` output to record")
     ap.add_argument("--bench", type=Path, help="`kiosk bench vision --json` output to record")
     ap.add_argument("--score-threshold", type=float, default=0.35)
+    ap.add_argument(
+        "--doubt",
+        type=float,
+        help="boxes from this score up to --score-threshold are reported apart as doubtful "
+        "(the decision asks about them); chosen on validation",
+    )
     ap.add_argument("--update-metrics", action="store_true")
     ap.add_argument("--uint8-input", action="store_true",
                     help="the models take uint8 NHWC BGR, convert it inside")  # fmt: skip
@@ -312,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         doc["classifier"]["close_look"] = look
         doc["description"] += f"; a close look at {look['crop_size']} px between look-alikes"
+    if args.doubt is not None:
+        doc["thresholds"]["doubt"] = args.doubt
     calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}
     doc.update({k: v for k, v in calibration.items() if v is not None})
     profile = ModelProfile.model_validate(doc)

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -18,6 +19,8 @@ from tests.decision.trays import nominal, seen, tray
 def test_hard_case_record_is_json_and_relative_to_the_tray(catalog):
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog))
     view = tray(seen(catalog, "water-spring-550", 110, 60, 0.7, (("water-icedew-380", 0.2),)))
+    # a box the camera half-saw goes to headquarters too, marked as such
+    view = replace(view, doubtful=(seen(catalog, "gum-mint-40", 600, 300, 0.3, votes=2),))
     d = engine.decide(view, nominal(catalog, ["water-icedew-380"]))
     assert is_hard(d)
     hc = hard_case(
@@ -31,6 +34,9 @@ def test_hard_case_record_is_json_and_relative_to_the_tray(catalog):
     )
     doc = json.loads(json.dumps(hc.to_dict()))
     assert doc["detections"][0]["box"][:2] == [10.0, 10.0]
+    assert "doubtful" not in doc["detections"][0]
+    assert doc["detections"][1]["doubtful"] is True and doc["detections"][1]["votes"] == 2
+    assert doc["detections"][1]["candidates"][0][0] == "gum-mint-40"
     assert doc["decision"]["verdict"] == "corrected"
     assert doc["final_counts"] == {"water-icedew-380": 1}
 

@@ -148,10 +148,13 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     with pytest.raises(ValueError, match="missed_per_box"):
         ship_main([*ship, "--version", "1", "--missed-per-box", "1.5"])
     assert not (repo / "tiny").exists()
+    with pytest.raises(ValueError, match="doubt"):  # a doubt threshold above the score's
+        ship_main([*ship, "--version", "1", "--doubt", "0.5", "--score-threshold", "0.4"])
     assert ship_main([*ship, "--version", "1", "--missed-per-box", "0.031",
-                      "--vision-sharpness", "1.2"]) == 0  # fmt: skip
+                      "--vision-sharpness", "1.2", "--doubt", "0.2"]) == 0  # fmt: skip
     profile = ModelRepository(repo).load("tiny").profile
     assert (profile.missed_per_box, profile.vision_sharpness) == (0.031, 1.2)
+    assert profile.thresholds.doubt == 0.2
 
     # A second stage trained at another crop size is published with that size, and the
     # kiosk's detector cuts its crops at it.

@@ -192,3 +192,25 @@ def test_staff_lockout_then_login_and_an_audited_approval(qtbot, staff_vm):
     assert vm.message == "reason" and len(posted) == 1
     vm.logout()
     assert not vm.loggedIn and not vm.open
+
+
+def test_review_shows_a_half_seen_box_only_when_the_shopper_is_asked_about_it(catalog):
+    from kiosk.domain.decision import DecisionEngine, WeightModel
+    from kiosk.ui.viewmodels import review_boxes
+    from tests.decision.trays import nominal, row, seen
+
+    engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog))
+    skus = ["sandwich-egg", "onigiri-tuna", "sausage-ham-240", "cola-classic-330"]
+    lighter = seen(catalog, "lighter", 200, 350, 0.6, votes=3)
+    view = replace(row(catalog, skus), doubtful=(lighter,))
+    # the weight has no room for the lighter: the half-seen box is not drawn
+    quiet = review_boxes(view, engine.decide(view, nominal(catalog, skus)), catalog, "en")
+    assert [r.kind for r in quiet] == ["ok"] * 4
+    assert quiet[0].label == catalog.get(skus[0]).name("en")
+    # the scale holds 19 g more: the question points at the half-seen lighter
+    asked = engine.decide(view, nominal(catalog, [*skus, "lighter"]))
+    rows = review_boxes(view, asked, catalog, "en")
+    assert [r.kind for r in rows] == ["ok"] * 4 + ["ask"] and rows[-1].label == "?"
+    w, h = view.frame_size
+    assert rows[-1].bx == pytest.approx(lighter.box[0] / w)
+    assert rows[-1].by == pytest.approx(lighter.box[1] / h)

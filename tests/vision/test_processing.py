@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 
 from kiosk.vision.postprocess import (
     DecodeParams,
+    Detections,
     OutputError,
     box_iou,
     check_output,
     decode,
+    split_doubtful,
 )
 from kiosk.vision.preprocess import (
     FrameError,
@@ -272,3 +274,26 @@ def test_wrong_output_layout_is_refused(shape):
 def test_output_class_count_must_match_the_labels():
     with pytest.raises(OutputError, match="profile lists 3"):
         check_output(np.zeros((1, 9, 10), np.float32), num_classes=3)
+
+
+def test_split_doubtful_keeps_half_seen_items_apart_and_drops_parts_of_sure_ones():
+    boxes = np.array(
+        [
+            [0, 0, 200, 200],  # a sure crisps bag
+            [20, 20, 100, 100],  # half of it, seen again weakly as crisps: a part
+            [30, 30, 60, 120],  # a lighter lying on the bag: another item
+            [400, 0, 450, 60],  # a weak gum on its own
+            [300, 300, 360, 360],  # a sure cola
+        ],
+        np.float32,
+    )
+    scores = np.array([0.9, 0.3, 0.3, 0.2, 0.8], np.float32)
+    ids = np.array([1, 1, 2, 3, 0])
+    dets = Detections(boxes, scores, ids, ids[:, None], scores[:, None])
+    sure, doubtful = split_doubtful(dets, 0.4)
+    assert sure.class_ids.tolist() == [1, 0] and sure.scores.tolist() == pytest.approx([0.9, 0.8])
+    assert doubtful.class_ids.tolist() == [2, 3]
+    assert doubtful.boxes.tolist() == [[30, 30, 60, 120], [400, 0, 450, 60]]
+    # nothing sure: every weak box is doubtful; nothing weak: none
+    assert len(split_doubtful(dets, 0.95)[1]) == 5
+    assert len(split_doubtful(dets, 0.1)[1]) == 0

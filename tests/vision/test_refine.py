@@ -7,7 +7,7 @@ import pytest
 
 from kiosk.models import ModelError, ModelRepository
 from kiosk.vision.crops import box_geometry, crop_windows, crops_to_tensor, cut_crops
-from kiosk.vision.postprocess import Detections
+from kiosk.vision.postprocess import DecodeParams, Detections
 from kiosk.vision.refine import apply_probabilities, fuse_probabilities, vet_boxes
 from kiosk.vision.session import Detector
 from tests.vision.tiny_models import (
@@ -259,3 +259,34 @@ def test_proposals_below_the_threshold_need_a_classifier_that_can_say_not_an_ite
     with pytest.raises(ValueError, match="proposal_score needs a classifier"):
         profile_for(b"x", LABELS, 320, 256, anchors=8,
                     classifier=classifier_section(clf, proposal_score=0.05))  # fmt: skip
+
+
+def test_boxes_between_the_doubt_and_score_thresholds_come_apart_as_doubtful(tmp_path):
+    # A sure cola, a half-seen crisps bag (0.3) and a faint box (0.1) below `doubt`.
+    out = yolo_output(
+        [(60, 60, 40, 40), (200, 150, 40, 40), (280, 60, 20, 20)],
+        [[0.9, 0.0, 0.0], [0.0, 0.0, 0.3], [0.0, 0.1, 0.0]],
+        anchors=8,
+    )
+    data = constant_detector(out, 320, 256)
+    thresholds = {"score": 0.4, "doubt": 0.2}
+    write_release(tmp_path, data, profile_for(data, LABELS, 320, 256, 8, thresholds=thresholds))
+    res = Detector(ModelRepository(tmp_path).load("tiny", 1), warmup_runs=1).detect(painted_frame())
+    assert [it.best.sku for it in res.items] == ["cola-classic-330"]
+    assert len(res.detections) == 1  # what `kiosk eval` scores: the reading alone
+    (half,) = res.doubtful
+    assert half.best.sku == "chips-original-70" and half.best.score == pytest.approx(0.3)
+    # in frame pixels, as the items: input (180..220, 130..170) → frame at scale 0.25
+    assert half.box == pytest.approx((720, 368, 880, 528))
+    # a caller that keeps low boxes itself gets them all as items, and none doubtful
+    low = Detector(
+        ModelRepository(tmp_path).load("tiny", 1), warmup_runs=1,
+        params=DecodeParams(score_threshold=0.05),
+    ).detect(painted_frame())  # fmt: skip
+    assert len(low.items) == 3 and low.doubtful == ()
+
+
+def test_a_doubt_threshold_at_or_above_the_score_threshold_is_refused(tmp_path):
+    data = constant_detector(yolo_output([(60, 60, 40, 40)], [[0.9, 0, 0]], anchors=8), 320, 256)
+    with pytest.raises(ValueError, match="doubt"):
+        profile_for(data, LABELS, 320, 256, 8, thresholds={"score": 0.4, "doubt": 0.4})

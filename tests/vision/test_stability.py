@@ -123,3 +123,34 @@ def test_voter_collects_the_configured_number_of_frames():
 def test_min_votes_cannot_exceed_frames():
     with pytest.raises(ValueError, match="min_votes"):
         VotingConfig(frames=3, min_votes=4)
+
+
+def test_doubtful_boxes_are_voted_apart_and_an_item_sure_in_enough_frames_stays_an_item():
+    gum = (500.0, 50.0, 540.0, 90.0)
+    frames = [(item(A, ("cola", 0.9)),)] * 3
+    doubtful = [
+        (item(B, ("chips", 0.4)), item(gum, ("gum", 0.5))),
+        (item(B, ("chips", 0.3)),),
+        (item(A, ("cola", 0.3)), item(gum, ("gum", 0.7))),  # A: sure in the other frames
+    ]
+    view = vote(frames, 2, 0.5, 3, (640, 360), 0.0, "m/1", doubtful)
+    assert [it.best.sku for it in view.items] == ["cola"]
+    assert [(it.best.sku, it.votes) for it in view.doubtful] == [("gum", 2), ("chips", 2)]
+    assert view.seen(1) is view.doubtful[0] and view.seen(0) is view.items[0]
+    # one frame's doubtful box is not enough, as for items
+    lone = vote(frames, 2, 0.5, 3, (640, 360), 0.0, "", [(item(B, ("chips", 0.4)),), (), ()])
+    assert lone.doubtful == ()
+
+
+def test_voter_passes_doubtful_boxes_and_forgets_them_with_the_frames():
+    v = StillFrameVoter(VotingConfig(frames=2), topk=2)
+    one = (item(A, ("cola", 0.9)),)
+    half = (item(B, ("chips", 0.3)),)
+    v.add(one, (640, 360), 1.0, doubtful=half)
+    v.reset()
+    v.add(one, (640, 360), 2.0)
+    view = v.add(one, (640, 360), 3.0, doubtful=half)
+    assert view is not None and view.doubtful == ()  # seen in one frame since the reset
+    v.add(one, (640, 360), 4.0, doubtful=half)
+    view = v.add(one, (640, 360), 5.0, doubtful=half)
+    assert [it.best.sku for it in view.doubtful] == ["chips"]

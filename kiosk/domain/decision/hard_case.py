@@ -89,8 +89,10 @@ def hard_case(
             ],
             "candidates": [[c.sku, round(c.score, 4)] for c in item.candidates],
             "votes": item.votes,
+            **({"doubtful": True} if doubtful else {}),
         }
-        for item in view.items
+        for doubtful, items in ((False, view.items), (True, view.doubtful))
+        for item in items
     )
     return HardCase(
         sale_id=sale_id,

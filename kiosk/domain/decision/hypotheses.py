@@ -3,7 +3,8 @@
 A hypothesis is the plain vision reading (every box its top class, every box a real
 item) changed by a few edits:
 
-- SWAP   a box is another of its class candidates (or a look-alike of its top class);
+- SWAP   a box is another of its class candidates (or a look-alike of its top class),
+         or a doubtful box (nothing in the plain reading) is one of its candidates;
 - DROP   a box is a false detection (a reflection, a hand, the shopper's phone);
 - ADD    an item lies on the tray unseen, hidden under or behind a box it fits under.
 
@@ -59,9 +60,10 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class BoxChoices:
-    """What one box may be: its plain class and the alternatives as edits."""
+    """What one box may be: its plain class and the alternatives as edits. A doubtful
+    box's plain class is None: nothing, unless a SWAP edit makes it an item."""
 
-    plain_sku: str
+    plain_sku: str | None
     alternatives: tuple[Edit, ...]  # SWAP and DROP edits of this box
 
 
@@ -150,7 +152,8 @@ def search(
 ) -> SearchResult:
     """Best-first over edit subsets; see the module docstring.
 
-    `boxes[i].plain_sku` must have a weight in `weights`, and so must every edit's SKU
+    `boxes[i].plain_sku` must have a weight in `weights` (or be None: a doubtful box), and
+    so must every edit's SKU
     and every known SKU (the engine checks before calling).
     """
     edits: list[Edit] = []
@@ -267,7 +270,9 @@ def _weight_cost_floor(
 ) -> float:
     """A lower bound of any hypothesis's weight cost: 0.5 z^2 >= 0, and its spread can
     shrink at most by removing the `max_edits` most variable seen items."""
-    item_vars = sorted((weights.item_sd(b.plain_sku) ** 2 for b in boxes), reverse=True)
+    item_vars = sorted(
+        (weights.item_sd(b.plain_sku) ** 2 for b in boxes if b.plain_sku is not None), reverse=True
+    )
     span = weights.scale.span_error * plain.expected.mean_g
     var = plain.expected.sd_g**2 - span**2 - sum(item_vars[:max_edits])
     var = max(var, weights.scale.variance(0.0))

@@ -12,6 +12,7 @@ Box = tuple[float, float, float, float]
 class RequestKind(StrEnum):
     CHOOSE = "choose"  # this box is one of these SKUs: pick it or scan it
     CHECK_ITEM = "check_item"  # this box may not be an item for sale: take it away if so
+    SHOW_ITEM = "show_item"  # the camera half-saw an item here: move it apart to show it
     SEPARATE = "separate"  # something may hide under these boxes: move them apart
     SPREAD_OUT = "spread_out"  # weight and image disagree: spread the items
     SCAN = "scan"  # this box is not a product we know: scan its barcode
@@ -54,6 +55,14 @@ class Request:
             if zh:
                 return f"这是{options}？请在屏幕上选择或扫描条码。"
             return f"Is this {options}? Pick it on the screen or scan its barcode."
+        if self.kind is RequestKind.SHOW_ITEM and names:
+            what = ("还是" if zh else " or ").join(names)
+            if zh:
+                return f"摄像头看不清这里的商品（{what}？）：请把它与其他商品分开摆放。"
+            return (
+                f"The camera cannot see this item clearly ({what}?): "
+                "please move it apart from the others."
+            )
         if self.kind is RequestKind.WEIGH_SEPARATELY:
             both = ("和" if zh else " and ").join(names)
             if zh:
@@ -74,6 +83,10 @@ _FIXED: dict[RequestKind, tuple[str, str]] = {
     RequestKind.CHECK_ITEM: (
         "Is this an item you are buying? Please take away anything that is not.",
         "这是您要购买的商品吗？请拿走不购买的物品。",
+    ),
+    RequestKind.SHOW_ITEM: (
+        "The camera cannot see this item clearly: please move it apart from the others.",
+        "摄像头看不清这件商品：请把它与其他商品分开摆放。",
     ),
     RequestKind.SEPARATE: (
         "Something may be hidden under these items: please move them apart.",
