@@ -3,7 +3,8 @@
     decide(view, weight, known items) -> Decision
         CONFIRMED  the plain reading fits the weight and clearly beats every alternative
         CORRECTED  a nearby hypothesis (another candidate class, a false detection
-                   dropped) explains image and weight, and wins by `correct_margin`
+                   dropped, a box the camera half-saw taken for the item it names)
+                   explains image and weight, and wins by `correct_margin`
         ASK        a concrete request tied to boxes on the image
         STAFF      with the reason
 

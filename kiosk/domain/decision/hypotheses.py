@@ -152,9 +152,8 @@ def search(
 ) -> SearchResult:
     """Best-first over edit subsets; see the module docstring.
 
-    `boxes[i].plain_sku` must have a weight in `weights` (or be None: a doubtful box), and
-    so must every edit's SKU
-    and every known SKU (the engine checks before calling).
+    `boxes[i].plain_sku` must have a weight in `weights` (or be None: a doubtful box),
+    and so must every edit's SKU and every known SKU (the engine checks before calling).
     """
     edits: list[Edit] = []
     for b in boxes:
