@@ -155,7 +155,10 @@ class SimWorld:
         stack: bool = False,
         at: tuple[float, float] | None = None,
         weight_g: float | None = None,
+        shift_mm: tuple[float, float] = (0.0, 0.0),
     ) -> str:
+        """`stack`: on the last item placed, shifted by `shift_mm` from its centre (a
+        shift leaves part of the item below in view)."""
         with self._lock:
             under = None
             if stack:
@@ -163,7 +166,7 @@ class SimWorld:
                 if items:
                     under = items[-1]
             if under is not None:
-                x, y = under.pose.x_mm, under.pose.y_mm
+                x, y = under.pose.x_mm + shift_mm[0], under.pose.y_mm + shift_mm[1]
             else:
                 x, y = at or self._free_slot()
             angle = self._rng.uniform(-25, 25)

@@ -5,7 +5,8 @@ that reads the tray instead of the picture.
 `TrayOracle` stands in for the neural detector when `models/` holds no release: it
 projects every item on the virtual tray through the same camera model the simulated
 camera draws with, so its boxes land on the drawn items. It is honest about what a
-camera cannot know: an item covered by another one is not seen, and a can or carton
+camera cannot know: an item covered by another one is not seen (half covered, it is a
+doubtful box the decision asks about when the weight says it is there), and a can or carton
 turned bottom-up shows no flavour, so look-alikes come back as near-equal candidates
 (which is what makes the kiosk ask the shopper). It is for the demo and the UI
 tests only; the product recognises pixels.
@@ -26,8 +27,11 @@ from kiosk.vision.postprocess import DecodeParams, Detections
 from kiosk.vision.preprocess import Letterbox
 from kiosk.vision.session import FrameResult, PreparedFrame
 
-# A lower item counts as hidden when the items resting on it cover this share of it.
+# A lower item counts as hidden when the items resting on it cover this share of it,
+# and as half-seen (a doubtful box, `TrayView.doubtful`) from HALF_COVER on.
 HIDDEN_COVER = 0.7
+HALF_COVER = 0.25
+HALF_SEEN_SCORE = 0.3  # under the operating threshold of any model we ship
 
 
 _NO_TENSOR = np.zeros((1, 3, 0, 0), np.float32)
@@ -117,13 +121,17 @@ class TrayOracle:
         for v in snap.items:
             if v.item.resting_on is not None:
                 above.setdefault(v.item.resting_on, []).append(v.item.item_id)
-        items = []
+        items, doubtful = [], []
         for v in snap.items:
             box = boxes[v.item.item_id]
-            covering = [boxes[i] for i in above.get(v.item.item_id, [])]
-            if any(box.cover(c) >= HIDDEN_COVER for c in covering) or box.area < 100:
+            covered = max((box.cover(boxes[i]) for i in above.get(v.item.item_id, [])), default=0)
+            if covered >= HIDDEN_COVER or box.area < 100:
                 continue
-            items.append(SeenItem((box.x1, box.y1, box.x2, box.y2), self._candidates(v)))
+            xyxy = (box.x1, box.y1, box.x2, box.y2)
+            if covered >= HALF_COVER:
+                doubtful.append(SeenItem(xyxy, (Candidate(v.item.sku, HALF_SEEN_SCORE),)))
+            else:
+                items.append(SeenItem(xyxy, self._candidates(v)))
         h, w = image.shape[:2]
         run_s = time.perf_counter() - t0
         fields = {
@@ -134,6 +142,7 @@ class TrayOracle:
             "pre_s": 0.0,
             "run_s": run_s,
             "post_s": 0.0,
+            "doubtful": tuple(doubtful),
         }
         # The vision helper's FrameResult is still growing fields: pass what it has.
         known = FrameResult.__dataclass_fields__

@@ -1,7 +1,7 @@
 """`kiosk demo`: the kiosk on simulated devices, driven by a person or by a script.
 
 With a display it opens the kiosk window beside the simulator panel. Without one
-(or with `QT_QPA_PLATFORM=offscreen`) it plays six scripted shoppers through the real
+(or with `QT_QPA_PLATFORM=offscreen`) it plays seven scripted shoppers through the real
 screens - it taps the buttons a shopper would tap - writes a screenshot of each step
 and prints the sales it stored.
 """
@@ -309,6 +309,29 @@ def shopper_hidden(c: Context) -> None:
     c.pay_and_leave("card", "print", "hidden")
 
 
+def shopper_half_seen(c: Context) -> None:
+    """A lighter half under a sandwich: the camera half-sees it, the weight says it is
+    there. It goes on the list, by the weight's correction or after the shopper shows it."""
+    c.app.world.place("lighter")
+    c.app.world.place("sandwich-egg", stack=True, shift_mm=(0.0, 75.0))
+    c.wait_review()
+
+    def on_the_list() -> bool:
+        counts = c.app.service.checkout.basket.counts()
+        return c.checkout.canPay and counts["lighter"] == 1 and counts["sandwich-egg"] == 1
+
+    wait_until(
+        "the lighter on the list, or a request to show it",
+        lambda: on_the_list() or c.checkout.guidanceKind == "show_item",
+    )
+    if c.checkout.guidanceKind == "show_item":
+        c.shots.take(c.window, "half-seen-question")
+        c.app.world.spread_out()
+        wait_until("both items on the list", on_the_list, timeout=15)
+    c.shots.take(c.window, "half-seen-review")
+    c.pay_and_leave("card", "none", "half-seen")
+
+
 def shopper_fault(c: Context) -> None:
     """A device fault: the scale is unplugged mid-checkout, then plugged back in."""
     c.app.world.place("milk-pure-250")
@@ -330,6 +353,7 @@ STORIES: tuple[tuple[str, Callable[[Context], None]], ...] = (
     ("Loose produce by weight", shopper_produce),
     ("An age-restricted item approved by staff", shopper_age),
     ("A hidden item found by the weight", shopper_hidden),
+    ("A half-seen item the weight confirms", shopper_half_seen),
     ("The scale unplugged and plugged back in", shopper_fault),
 )
 

@@ -87,18 +87,20 @@ def review_boxes(
     view: TrayView, decision: Decision, catalog: Catalog, language: str
 ) -> list[BoxRow]:
     """The boxes drawn over the review picture: each item the camera read, by name,
-    and a "?" on every box a request is about, including a box the camera only
-    half-saw (`TrayView.doubtful`), which shows only when asked about."""
+    and a "?" on every box a request is about. A box the camera only half-saw
+    (`TrayView.doubtful`) shows when asked about, or by name when the weight's
+    correction took it for that item."""
     w, h = view.frame_size
     asked: set[int] = set()
     for r in decision.requests:
         asked.update(r.boxes)
+    taken = dict(decision.half_seen)
     rows = []
     for i in range(len(view.items) + len(view.doubtful)):
-        if i >= len(view.items) and i not in asked:
+        if i >= len(view.items) and i not in asked and i not in taken:
             continue
         x1, y1, x2, y2 = view.seen(i).box
-        sku = view.seen(i).best.sku
+        sku = taken.get(i) or view.seen(i).best.sku
         if i in asked:
             label, kind = "?", "ask"
         else:

@@ -214,3 +214,22 @@ def test_review_shows_a_half_seen_box_only_when_the_shopper_is_asked_about_it(ca
     w, h = view.frame_size
     assert rows[-1].bx == pytest.approx(lighter.box[0] / w)
     assert rows[-1].by == pytest.approx(lighter.box[1] / h)
+
+
+def test_review_names_a_half_seen_box_the_weight_put_on_the_list(catalog):
+    from kiosk.domain.checkout import Verdict
+    from kiosk.domain.decision import DecisionEngine, WeightModel
+    from kiosk.ui.viewmodels import review_boxes
+    from tests.decision.trays import nominal, row, seen
+
+    engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog))
+    view = replace(
+        row(catalog, ["sandwich-egg"]), doubtful=(seen(catalog, "lighter", 60, 10, 0.3),)
+    )
+    d = engine.decide(view, nominal(catalog, ["sandwich-egg", "lighter"]))
+    assert d.verdict is Verdict.CORRECTED and d.half_seen == ((1, "lighter"),)
+    rows = review_boxes(view, d, catalog, "zh_CN")
+    assert [(r.label, r.kind) for r in rows] == [
+        (catalog.get("sandwich-egg").name("zh_CN"), "ok"),
+        (catalog.get("lighter").name("zh_CN"), "ok"),
+    ]

@@ -178,6 +178,8 @@ class Decision:
     exhausted: bool = False
     age_restricted: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # doubtful boxes (`TrayView.seen` index) a correction took for items, with the SKU
+    half_seen: tuple[tuple[int, str], ...] = ()
 
     @property
     def hard_case(self) -> bool:
@@ -216,6 +218,7 @@ class Decision:
             "exhausted": self.exhausted,
             "age_restricted": list(self.age_restricted),
             "notes": list(self.notes),
+            "half_seen": [list(t) for t in self.half_seen],
         }
 
 
@@ -397,6 +400,12 @@ class DecisionEngine:
         # the second search runs only for a correction about to be accepted (a few in 100)
         seen = sum(i < len(view.items) for i in box_index)
         if sure and auto and self._holds_with_unseen_items(best.key, seen, searched):
+            half_seen = []
+            for e in chosen.edits:
+                i = box_index[e.box] if e.box is not None else -1
+                if e.kind is EditKind.SWAP and e.sku and i >= len(view.items):
+                    half_seen.append((i, e.sku))
+            common["half_seen"] = tuple(half_seen)
             return self._accept(Verdict.CORRECTED, "corrected", chosen, posterior, common, w)
         why = "unsure_correction" if auto else "correction_needs_shopper"
         return ask(why, self._difference_requests(view, box_index, result), chosen)
