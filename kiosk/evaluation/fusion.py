@@ -60,7 +60,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
@@ -725,6 +725,13 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of the model profile's (or the engine's default); the report measures it "
         "as calibration.measured_missed_per_box",
     )
+    ap.add_argument(
+        "--doubt-cost",
+        type=_positive,
+        default=None,
+        help="the engine's cost of reading a doubtful box (the profile's thresholds.doubt) "
+        "as an item, instead of its default: to choose on validation scenes, never on test",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON only")
     ap.add_argument("--examples", action="store_true", help="include wrong receipts in the JSON")
     return ap
@@ -767,12 +774,19 @@ def main(argv: list[str] | None = None) -> int:
         elif chosen[key] is None:
             origin[key] = "engine default"
     policy = DecisionPolicy().calibrated(**chosen)
+    if args.doubt_cost is not None:
+        policy = replace(policy, doubt_cost=args.doubt_cost)
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), policy)
     t0 = time.perf_counter()
     report = evaluate(scenes, views, catalog, engine, scale, args.seed)
     report["calibration"] = {
         key: {"value": getattr(policy, key), "from": origin[key]} for key in chosen
     }
+    report["calibration"]["doubt_cost"] = {
+        "value": policy.doubt_cost,
+        "from": "engine default" if args.doubt_cost is None else "command line",
+    }
+    report["doubtful_boxes"] = sum(len(v.doubtful) for v in views)
     # what a release's profile should carry, measured here (on validation scenes only)
     report["calibration"]["measured_missed_per_box"] = missed_per_box(scenes, views)
     report["seconds"] = round(time.perf_counter() - t0, 1)

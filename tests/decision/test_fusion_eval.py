@@ -198,6 +198,11 @@ def test_the_engine_takes_the_models_own_calibration(eval_cache, tmp_path, monke
     cal = calibration("--vision-sharpness", "1.25", "--missed-per-box", "0")
     assert cal["vision_sharpness"] == {"value": 1.25, "from": "command line"}
     assert cal["missed_per_box"] == {"value": 0.0, "from": "command line"}
+    assert cal["doubt_cost"] == {"value": default.doubt_cost, "from": "engine default"}
+    assert calibration("--doubt-cost", "3.5")["doubt_cost"] == {
+        "value": 3.5,
+        "from": "command line",
+    }
     (copy / "profile.json").write_text(json.dumps(doc | {"vision_sharpness": 0}))
     assert main(argv) == 2
     assert "vision_sharpness" in capsys.readouterr().err
