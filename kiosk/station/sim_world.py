@@ -5,11 +5,11 @@ that reads the tray instead of the picture.
 `TrayOracle` stands in for the neural detector when `models/` holds no release: it
 projects every item on the virtual tray through the same camera model the simulated
 camera draws with, so its boxes land on the drawn items. It is honest about what a
-camera cannot know: an item covered by another one is not seen (half covered, it is a
-doubtful box the decision asks about when the weight says it is there), and a can or carton
-turned bottom-up shows no flavour, so look-alikes come back as near-equal candidates
-(which is what makes the kiosk ask the shopper). It is for the demo and the UI
-tests only; the product recognises pixels.
+camera cannot know: an item covered by another one is not seen (partly covered, it is
+a doubtful box, which the decision weighs), and a can or carton turned bottom-up shows
+no flavour, so look-alikes come back as near-equal candidates (which is what makes the
+kiosk ask the shopper). It is for the demo and the UI tests only; the product
+recognises pixels.
 """
 
 from __future__ import annotations

@@ -198,9 +198,6 @@ class Detector:
             cross_class_iou=t.cross_class_iou,
             topk=t.topk,
         )
-        # Doubtful boxes only below the operating threshold: a caller that keeps lower
-        # boxes itself (an evaluation's precision curve) gets them all as items.
-        self._lowest = min(self.params.score_threshold, t.doubt or 1.0)
         self.input_name = profile.input.name
         self.output_name = profile.output.name
         self.labels = list(profile.labels)
@@ -243,7 +240,9 @@ class Detector:
         raw = self.run(frame.tensor)
         t2 = time.perf_counter()
         threshold = self.params.score_threshold
-        lowest = self._lowest
+        # Doubtful boxes only below the operating threshold: a caller that keeps lower
+        # boxes itself (an evaluation's precision curve) gets them all as items.
+        lowest = min(threshold, self.profile.thresholds.doubt or 1.0)
         params = replace(self.params, score_threshold=lowest) if lowest < threshold else self.params
         if self.refiner is not None:  # the fusion weighs more of the detector's opinion
             params = replace(params, topk=max(params.topk, FUSION_TOPK))
