@@ -156,9 +156,11 @@ class SimWorld:
         at: tuple[float, float] | None = None,
         weight_g: float | None = None,
         shift_mm: tuple[float, float] = (0.0, 0.0),
+        angle_deg: float | None = None,
     ) -> str:
         """`stack`: on the last item placed, shifted by `shift_mm` from its centre (a
-        shift leaves part of the item below in view)."""
+        shift leaves part of the item below in view). Turned by `angle_deg`, or at
+        random within ±25°."""
         with self._lock:
             under = None
             if stack:
@@ -169,7 +171,7 @@ class SimWorld:
                 x, y = under.pose.x_mm + shift_mm[0], under.pose.y_mm + shift_mm[1]
             else:
                 x, y = at or self._free_slot()
-            angle = self._rng.uniform(-25, 25)
+            angle = self._rng.uniform(-25, 25) if angle_deg is None else angle_deg
             try:
                 item = self.tray.place(
                     sku,

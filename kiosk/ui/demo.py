@@ -312,19 +312,26 @@ def shopper_hidden(c: Context) -> None:
 def shopper_half_seen(c: Context) -> None:
     """A lighter half under a sandwich: the camera half-sees it, the weight says it is
     there. It goes on the list, by the weight's correction or after the shopper shows it."""
-    c.app.world.place("lighter")
-    c.app.world.place("sandwich-egg", stack=True, shift_mm=(0.0, 75.0))
+    # Placed and weighed the same way every run: a sandwich 2.5 sd light (it happens)
+    # leaves the scale no room to tell a 19 g lighter, and the kiosk would rightly not
+    # charge what it cannot check.
+    c.app.world.place("lighter", at=(150.0, 120.0), angle_deg=0.0, weight_g=19.0)
+    c.app.world.place(
+        "sandwich-egg", stack=True, shift_mm=(0.0, 70.0), angle_deg=0.0, weight_g=166.0
+    )
     c.wait_review()
 
     def on_the_list() -> bool:
         counts = c.app.service.checkout.basket.counts()
         return c.checkout.canPay and counts["lighter"] == 1 and counts["sandwich-egg"] == 1
 
+    # The tray oracle half-sees the lighter; a model may see it surely, half-see it or
+    # miss it (then the weight asks to spread the items out): every way ends on the list.
     wait_until(
-        "the lighter on the list, or a request to show it",
-        lambda: on_the_list() or c.checkout.guidanceKind == "show_item",
+        "the lighter on the list, or a request about it",
+        lambda: on_the_list() or c.checkout.guidanceKind != "",
     )
-    if c.checkout.guidanceKind == "show_item":
+    if c.checkout.guidanceKind != "":
         c.shots.take(c.window, "half-seen-question")
         c.app.world.spread_out()
         wait_until("both items on the list", on_the_list, timeout=15)
