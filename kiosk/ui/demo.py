@@ -109,7 +109,7 @@ KEY_SHOTS = frozenset(
         "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
         "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
         "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question",
-        "fault-out-of-service",
+        "half-seen-review", "fault-out-of-service",
     }
 )  # fmt: skip
 
