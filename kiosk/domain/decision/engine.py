@@ -467,15 +467,20 @@ class DecisionEngine:
     def _usable(self, sku: str) -> bool:
         return sku in self.catalog and self.weights.item(sku) is not None
 
+    def _usable_scores(self, item: SeenItem) -> dict[str, float]:
+        """The box's candidates we can weigh, best first, each SKU once, scores clamped."""
+        cands: dict[str, float] = {}
+        for c in item.candidates:
+            if self._usable(c.sku) and c.sku not in cands and math.isfinite(c.score):
+                cands[c.sku] = _score(c.score)
+        return cands
+
     def _box_choices(
         self, k: int, item: SeenItem, view: TrayView, known: Mapping[str, int]
     ) -> BoxChoices | None:
         """Box `item`'s alternatives; `k` is its place among the boxes searched."""
         p = self.policy
-        cands: dict[str, float] = {}
-        for c in item.candidates:
-            if self._usable(c.sku) and c.sku not in cands and math.isfinite(c.score):
-                cands[c.sku] = _score(c.score)
+        cands = self._usable_scores(item)
         if not cands:
             return None
         top_sku, top = next(iter(cands.items()))
@@ -503,10 +508,7 @@ class DecisionEngine:
         """A doubtful box: nothing in the plain reading; each listed class it may be, at
         `doubt_cost` plus its distance from the box's best class."""
         p = self.policy
-        cands: dict[str, float] = {}
-        for c in item.candidates:
-            if self._usable(c.sku) and c.sku not in cands and math.isfinite(c.score):
-                cands[c.sku] = _score(c.score)
+        cands = self._usable_scores(item)
         if not cands:
             return None
         top = next(iter(cands.values()))
