@@ -99,8 +99,9 @@ def review_boxes(
     for i in range(len(view.items) + len(view.doubtful)):
         if i >= len(view.items) and i not in asked and i not in taken:
             continue
-        x1, y1, x2, y2 = view.seen(i).box
-        sku = taken.get(i) or view.seen(i).best.sku
+        item = view.seen(i)
+        x1, y1, x2, y2 = item.box
+        sku = taken.get(i) or item.best.sku
         if i in asked:
             label, kind = "?", "ask"
         else:
