@@ -489,7 +489,11 @@ class KioskApp:
             )
             return oracle
         self.detector_note = f"{release.ref} (checkout accuracy {cacc})"
-        return open_detector(vc, release=release)
+        detector = open_detector(vc, release=release)
+        if detector.camera is None:
+            # the simulated camera's own pinhole: what a fitter's calibration measures
+            detector.calibrate(self.world.camera_model)
+        return detector
 
     # ---- device callbacks (device threads) ----
 

@@ -22,6 +22,7 @@ same --seed (the split is part of the seed). Scene ids are `<split>-<seed>-<i>`.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -42,7 +43,8 @@ from hardware.sim.render import MIN_VISIBLE_FRACTION, RenderResult, SceneLook, T
 from hardware.sim.tray import VirtualTray
 
 SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
-FORMAT_VERSION = 1
+# 2: each manifest names the camera that took the picture (its calibration)
+FORMAT_VERSION = 2
 JPEG_QUALITY = 92
 
 
@@ -55,6 +57,20 @@ class Scene:
     tray_items: tuple  # TrayItem, in render order
     hand: bool
     look: SceneLook
+    camera: CameraModel | None = None  # the rig that took the picture
+
+
+def simulator_digest(catalog_path: Path = DEMO_CATALOG, art_dir: Path = DEFAULT_ART_DIR) -> str:
+    """What the pictures are a function of besides (seed, split, index): the
+    simulator's code, the catalog and the art index. A cached scene set drawn by
+    another simulator is not the same set (an evaluation re-renders it)."""
+    here = Path(__file__).resolve().parent
+    files = [*sorted(here.glob("*.py")), here.parent / "camera" / "pinhole.py", catalog_path,
+             art_dir / "index.json"]  # fmt: skip
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def scene_rng(seed: int, split: str, index: int) -> np.random.Generator:
@@ -166,6 +182,7 @@ class SceneMaker:
             items,
             has_hand,
             look,
+            renderer.camera,
         )
 
 
@@ -217,6 +234,8 @@ def manifest(scene: Scene) -> dict:
         "skus": dict(sorted(counts.items())),
         "total_weight_g": round(sum(r.weight_g for r in scene.render.items), 1),
         "hand": scene.hand,
+        # what a kiosk with this camera knows from its calibration (the size check)
+        "camera": scene.camera.to_dict() if scene.camera is not None else None,
         "items": items,
     }
 
@@ -318,6 +337,7 @@ def write_set(
         "classes": len(classes),
         "labels": "YOLO class cx cy w h, normalised, visible part of each item",
         "hidden_rule": f"no label when under {MIN_VISIBLE_FRACTION:.0%} of the item is visible",
+        "simulator": simulator_digest(catalog_path, art_dir),
         "items": items,
         "hidden_items": hidden,
         "seconds": round(elapsed, 2),

@@ -423,7 +423,7 @@ def detector_views(
                 f"{picture.image_path} is {image.shape[1]}x{image.shape[0]}, "
                 f"its manifest says {scene.frame_size[0]}x{scene.frame_size[1]}"
             )
-        result = detector.detect(image)
+        result = detector.detect(image, picture.camera())
         run_ms.append(result.run_s * 1000)
         # The pipeline's vote over the still frames, over the one frame a rendered tray has.
         topk = detector.params.topk

@@ -207,6 +207,50 @@ class ClassifierProfile(CropModelProfile):
         return self
 
 
+class SizeCheckProfile(_Strict):
+    """Size variants of one design told apart by the calibrated camera
+    (`kiosk.vision.size_check`): upright cylinders of the same girth and different
+    heights (a 330 ml and a 500 ml can). Needs the kiosk's camera calibration; without
+    one the classifier's reading stands."""
+
+    sizes_mm: dict[str, tuple[float, float]] = Field(
+        description="label -> (diameter, height) in mm of the item standing upright"
+    )
+    groups: list[list[str]] = Field(min_length=1, description="the size variants, as labels")
+    sigma: float = Field(
+        0.07, gt=0, lt=1, description="sd of a box side's log-size error (validation)"
+    )
+    trigger: float = Field(
+        0.5, gt=0, le=1, description="a box is checked when its group holds this much"
+    )
+    max_aspect: float = Field(
+        3.0, ge=1, le=10, description="longer boxes are no size variant: not checked"
+    )
+    on_other: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="a box lying more than this on another may stand on that item (its "
+        "base unknown): not checked",
+    )
+
+    @model_validator(mode="after")
+    def _groups_sized(self) -> SizeCheckProfile:
+        seen: set[str] = set()
+        for g in self.groups:
+            if len(set(g)) < 2:
+                raise ValueError(f"a size group needs two different labels: {g}")
+            if seen & set(g):
+                raise ValueError(f"labels in two size groups: {sorted(seen & set(g))}")
+            seen |= set(g)
+        missing = sorted(seen - set(self.sizes_mm))
+        if missing:
+            raise ValueError(f"size_check has no size for: {', '.join(missing)}")
+        if any(d <= 0 or h <= 0 for d, h in self.sizes_mm.values()):
+            raise ValueError("size_check sizes must be positive")
+        return self
+
+
 class ModelProfile(_Strict):
     schema_: Literal["kiosk.model-profile/1"] = Field(PROFILE_SCHEMA, alias="schema")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
@@ -229,6 +273,9 @@ class ModelProfile(_Strict):
     )
     classifier: ClassifierProfile | None = Field(
         None, description="second-stage crop classifier; absent for a plain YOLO export"
+    )
+    size_check: SizeCheckProfile | None = Field(
+        None, description="size variants told apart by the calibrated camera's geometry"
     )
     # The decision engine's trust in this model's class scores (a box's swap to its
     # second candidate costs sharpness x log(score ratio)); a model brings its own.
@@ -267,6 +314,12 @@ class ModelProfile(_Strict):
             unknown = sorted({x for g in look.groups for x in g} - set(self.labels))
             if unknown:
                 raise ValueError(f"close_look groups name unknown labels: {', '.join(unknown)}")
+        if self.size_check is not None:
+            unknown = sorted({x for g in self.size_check.groups for x in g} - set(self.labels))
+            if unknown:
+                raise ValueError(f"size_check groups name unknown labels: {', '.join(unknown)}")
+            if c is None:
+                raise ValueError("size_check needs a classifier (it divides its probabilities)")
         return self
 
     @property

@@ -68,6 +68,26 @@ class VotingConfig(_Strict):
         return self.min_votes if self.min_votes is not None else self.frames // 2 + 1
 
 
+class CameraCalibration(_Strict):
+    """Where this kiosk's camera hangs over the tray: a pinhole
+    (`hardware.camera.pinhole.CameraModel`), tray coordinates in mm from the tray's
+    corner. The size check (`kiosk.vision.size_check`) measures items with it; without
+    it the kiosk trusts the classifier on size variants."""
+
+    width: int = Field(gt=0, description="image width the calibration was made at")
+    height: int = Field(gt=0, description="image height the calibration was made at")
+    position_mm: tuple[float, float, float] = Field(description="the lens, over the tray")
+    look_at_mm: tuple[float, float, float] = Field(description="the point the camera aims at")
+    focal_per_width: float = Field(gt=0, le=10, description="focal length over image width")
+    roll_deg: float = Field(0.0, ge=-45, le=45)
+
+    @model_validator(mode="after")
+    def _above(self) -> CameraCalibration:
+        if self.position_mm[2] <= self.look_at_mm[2]:
+            raise ValueError("the camera must hang above the point it looks at")
+        return self
+
+
 class VisionConfig(_Strict):
     model: str = Field("tray-detector", description="model name in the repository")
     version: int | None = Field(None, ge=1, description="model version; None = the newest")
@@ -97,6 +117,9 @@ class VisionConfig(_Strict):
     )
     stability: StabilityConfig = StabilityConfig()
     voting: VotingConfig = VotingConfig()
+    camera_calibration: CameraCalibration | None = Field(
+        None, description="the camera's pinhole over the tray; enables the size check"
+    )
 
     @model_validator(mode="after")
     def _region_valid(self) -> VisionConfig:

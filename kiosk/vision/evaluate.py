@@ -40,8 +40,12 @@ def render_set(count: int, seed: int, split: str, level: str, size: tuple[int, i
     desc_path = out / "dataset.json"
     if desc_path.exists():
         desc = json.loads(desc_path.read_text())
+        from hardware.sim.scenes import simulator_digest
+
+        # the same parameters drawn by another simulator are another set: re-rendered
         if (desc.get("count"), desc.get("seed"), desc.get("split"), desc.get("level"),
-                desc.get("size")) == (count, seed, split, level, list(size)):  # fmt: skip
+                desc.get("size"), desc.get("simulator")) == (
+                count, seed, split, level, list(size), simulator_digest()):  # fmt: skip
             return out
     from hardware.sim.scenes import write_set  # the simulator is only needed to render
 
@@ -70,7 +74,7 @@ def evaluate(
     run_ms = []
     for scene in scenes:
         image = scene.read_image()
-        res = detector.detect(image)
+        res = detector.detect(image, scene.camera())
         run_ms.append(res.run_s * 1000)
         d = res.detections
         gt = scene.boxes_xyxy(image.shape[1], image.shape[0])

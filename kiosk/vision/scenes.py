@@ -17,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from hardware.camera.pinhole import CameraModel
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
@@ -44,6 +46,12 @@ class Scene:
         out[:, 2] = (b[:, 0] + b[:, 2] / 2) * width
         out[:, 3] = (b[:, 1] + b[:, 3] / 2) * height
         return out
+
+    def camera(self) -> CameraModel | None:
+        """The calibration of the camera that took the picture, when the manifest
+        names it (scene sets from format 2 on)."""
+        doc = self.manifest.get("camera")
+        return CameraModel.from_dict(doc) if doc else None
 
     def read_image(self) -> np.ndarray:
         image = cv2.imread(str(self.image_path), cv2.IMREAD_COLOR)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import onnxruntime as ort
 
+from hardware.camera.pinhole import CameraModel
 from kiosk.domain.tray_view import Candidate, SeenItem
 from kiosk.models.profile import ModelProfile
 from kiosk.models.repository import ModelError, ModelRelease
@@ -36,6 +37,7 @@ from kiosk.vision.refine import (
     fuse_probabilities,
     vet_boxes,
 )
+from kiosk.vision.size_check import SizeCheck
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +193,18 @@ class Detector:
                 self.provider,
             )
         self.spec = input_spec(profile)
+        # The kiosk's camera calibration, for the size check (`open_detector` sets it
+        # from the config; an evaluation of many kiosks' pictures passes one a frame).
+        self.camera: CameraModel | None = None
+        sc = profile.size_check
+        self.size_check: SizeCheck | None = None
+        if sc is not None:
+            index = {label: i for i, label in enumerate(profile.labels)}
+            self.size_check = SizeCheck(
+                [[index[x] for x in g] for g in sc.groups],
+                {index[k]: v for k, v in sc.sizes_mm.items() if k in index},
+                sc.sigma, sc.trigger, sc.max_aspect, sc.on_other,
+            )  # fmt: skip
         t = profile.thresholds
         self.params = params or DecodeParams(
             score_threshold=t.score,
@@ -216,14 +230,22 @@ class Detector:
     def version(self) -> str:
         return self.release.ref
 
+    def calibrate(self, camera: CameraModel | None) -> None:
+        """Measure with this camera from now on; its size table is built here (0.2 s),
+        not on the first frame that shows a can."""
+        self.camera = camera
+        if camera is not None and self.size_check is not None:
+            self.size_check.tables(camera)
+
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """The bare `session.run()` on a prepared input."""
         return self.session.run([self.output_name], {self.input_name: tensor})[0]
 
-    def detect(self, image: np.ndarray) -> FrameResult:
+    def detect(self, image: np.ndarray, camera: CameraModel | None = None) -> FrameResult:
         """One BGR frame → detections in frame pixels and `SeenItem`s with candidates.
+        `camera`: the calibration of the camera that took it (default `self.camera`).
         Raises `FrameError` for an unusable frame, `OutputError` for a broken output."""
-        return self.detect_prepared(self.prepare(image))
+        return self.detect_prepared(self.prepare(image), camera)
 
     def prepare(self, image: np.ndarray) -> PreparedFrame:
         """The first half of `detect`: the frame letterboxed and made the model's input.
@@ -233,7 +255,9 @@ class Detector:
         tensor, geo, canvas = preprocess_with_canvas(image, self.spec, self._input_buffer())
         return PreparedFrame(image, tensor, geo, canvas, time.perf_counter() - t0)
 
-    def detect_prepared(self, frame: PreparedFrame) -> FrameResult:
+    def detect_prepared(
+        self, frame: PreparedFrame, camera: CameraModel | None = None
+    ) -> FrameResult:
         """The second half of `detect`: run, decode, refine. Raises `OutputError`."""
         geo = frame.letterbox
         t1 = time.perf_counter()
@@ -265,6 +289,10 @@ class Detector:
             probs = fuse_probabilities(dets, probs, c.detector_weight, c.detector_floor)
             probs, looked_at, look_s = self.refiner.look_closer(frame.image, dets, probs)
             run_s += look_s
+            camera = camera or self.camera
+            if self.size_check is not None and camera is not None:
+                h, w = frame.image.shape[:2]
+                probs, _ = self.size_check(probs, dets.boxes, camera, (w, h))
             dets = apply_probabilities(
                 dets, probs, self.params.topk, self.params.candidate_min_score
             )
@@ -352,4 +380,6 @@ def open_detector(
     }
     if overrides:
         detector.params = replace(detector.params, **overrides)
+    if config.camera_calibration is not None:
+        detector.calibrate(CameraModel.from_dict(config.camera_calibration.model_dump()))
     return detector

@@ -203,6 +203,28 @@ def dataset_record(path: Path) -> dict:
     return {k: desc.get(k) for k in keep}
 
 
+def size_check_section(catalog_path: Path, labels: list[str], sigma: float) -> dict | None:
+    """The profile's `size_check` for the catalog's size variants: families of cans
+    that share a girth and differ in height (their print is the same; see
+    `kiosk.vision.size_check`). None when the catalog has none."""
+    from hardware.sim.catalog import load_sim_catalog
+
+    families: dict[str, list] = {}
+    for p in load_sim_catalog(catalog_path).products:
+        if p.family and p.shape == "can" and p.sku in labels:
+            families.setdefault(p.family, []).append(p)
+    groups, sizes = [], {}
+    for members in families.values():
+        girths = {(p.size_mm[0], p.size_mm[1]) for p in members}
+        heights = {p.size_mm[2] for p in members}
+        if len(members) > 1 and len(girths) == 1 and len(heights) == len(members):
+            groups.append(sorted(p.sku for p in members))
+            sizes.update({p.sku: (float(p.size_mm[0]), float(p.size_mm[2])) for p in members})
+    if not groups:
+        return None
+    return {"sizes_mm": sizes, "groups": groups, "sigma": sigma}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, required=True, help="training run directory")
@@ -250,6 +272,14 @@ def main(argv: list[str] | None = None) -> int:
         help="boxes from this score up to --score-threshold are reported apart as doubtful "
         "(the decision asks about them); chosen on validation",
     )
+    ap.add_argument(
+        "--size-check",
+        type=float,
+        metavar="SIGMA",
+        help="tell the catalog's size variants apart with the calibrated camera; SIGMA is "
+        "the sd of a box side's log-size error, chosen on validation",
+    )
+    ap.add_argument("--catalog", type=Path, help="catalog of the sizes (default: the demo's)")
     ap.add_argument("--update-metrics", action="store_true")
     ap.add_argument("--uint8-input", action="store_true",
                     help="the models take uint8 NHWC BGR, convert it inside")  # fmt: skip
@@ -320,6 +350,14 @@ def main(argv: list[str] | None = None) -> int:
         doc["description"] += f"; a close look at {look['crop_size']} px between look-alikes"
     if args.doubt is not None:
         doc["thresholds"]["doubt"] = args.doubt
+    if args.size_check is not None:
+        from kiosk.catalog_file import DEMO_CATALOG
+
+        section = size_check_section(args.catalog or DEMO_CATALOG, doc["labels"], args.size_check)
+        if section is None:
+            raise SystemExit("--size-check: the catalog has no size variants of one design")
+        doc["size_check"] = section
+        doc["description"] += "; a size check tells size variants apart by the camera's geometry"
     calibration = {"missed_per_box": args.missed_per_box, "vision_sharpness": args.vision_sharpness}
     doc.update({k: v for k, v in calibration.items() if v is not None})
     profile = ModelProfile.model_validate(doc)

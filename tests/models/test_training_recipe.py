@@ -155,6 +155,8 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
     profile = ModelRepository(repo).load("tiny").profile
     assert (profile.missed_per_box, profile.vision_sharpness) == (0.031, 1.2)
     assert profile.thresholds.doubt == 0.2
+    with pytest.raises(SystemExit, match="no size variants"):  # red and blue have no sizes
+        ship_main([*ship, "--version", "3", "--size-check", "0.05"])
 
     # A second stage trained at another crop size is published with that size, and the
     # kiosk's detector cuts its crops at it.
@@ -233,3 +235,16 @@ def test_int8_variant_quantizes_the_body_and_keeps_the_decode_float(tmp_path):
     heads = [n for n in model.graph.node if n.op_type == "Conv" and ".cls.1." in n.input[1]]
     assert heads and all(produced_by[n.input[1]].op_type != "DequantizeLinear" for n in heads
                          if n.input[1] in produced_by)  # fmt: skip
+
+
+def test_the_size_check_is_shipped_for_the_catalogs_cans_of_one_girth():
+    from kiosk.catalog_file import DEMO_CATALOG
+    from models.training.ship import size_check_section
+
+    labels = ["beer-seabreeze-330", "beer-seabreeze-500", "cola-classic-330", "water-spring-550"]
+    section = size_check_section(DEMO_CATALOG, labels, 0.05)
+    # cola flavours are one size; water bottles are two brands of two girths
+    assert section["groups"] == [["beer-seabreeze-330", "beer-seabreeze-500"]]
+    assert section["sizes_mm"] == {"beer-seabreeze-330": (66.0, 115.0),
+                                   "beer-seabreeze-500": (66.0, 168.0)}  # fmt: skip
+    assert size_check_section(DEMO_CATALOG, labels[1:], 0.05) is None  # one beer alone

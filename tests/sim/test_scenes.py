@@ -66,6 +66,19 @@ def test_written_set_has_images_labels_manifests_and_description(tmp_path, sim_c
         )
 
 
+def test_each_manifest_names_the_camera_that_took_the_picture(tmp_path):
+    # The kiosk's size check needs the camera's calibration: an evaluation of many
+    # kiosks' pictures hands each picture's own to the detector.
+    from hardware.camera.pinhole import CameraModel
+    from kiosk.vision.scenes import iter_scenes
+
+    write_set(tmp_path, count=4, seed=3, split="val", level="easy", size=(320, 180))
+    cams = [s.camera() for s in iter_scenes(tmp_path)]
+    assert all(isinstance(c, CameraModel) and (c.width, c.height) == (320, 180) for c in cams)
+    assert len({c.position_mm for c in cams}) > 1  # scenes come from several rigs
+    assert json.loads((tmp_path / "dataset.json").read_text())["format"] == scenes.FORMAT_VERSION
+
+
 def test_hidden_items_stay_in_the_manifest_without_a_label(maker, sim_catalog):
     # hard scenes sometimes hide a small item under a bag; find one deterministically
     for i in range(200):

@@ -166,3 +166,19 @@ def test_eval_arguments_reordered_by_the_kiosk_command_are_repaired(mangled, mea
     ap.add_argument("--seed", type=int)
     ap.add_argument("--json", action="store_true")
     assert ap.parse_args(repair_argv(mangled)) == ap.parse_args(meant)
+
+
+def test_a_cached_scene_set_is_reused_until_another_simulator_would_draw_it(tmp_path):
+    from kiosk.vision.evaluate import render_set
+
+    out = tmp_path / "set"
+    render_set(2, 5, "test", "easy", (320, 180), 1, out)
+    desc = json.loads((out / "dataset.json").read_text())
+    first = (out / "images" / "test-5-000000.jpg").stat().st_mtime_ns
+    render_set(2, 5, "test", "easy", (320, 180), 1, out)  # the same: kept
+    assert (out / "images" / "test-5-000000.jpg").stat().st_mtime_ns == first
+    # a set drawn before the simulator changed (its digest differs) is drawn again
+    (out / "dataset.json").write_text(json.dumps(dict(desc, simulator="0" * 16)))
+    render_set(2, 5, "test", "easy", (320, 180), 1, out)
+    assert json.loads((out / "dataset.json").read_text())["simulator"] == desc["simulator"]
+    assert (out / "images" / "test-5-000000.jpg").stat().st_mtime_ns != first
