@@ -657,6 +657,7 @@ class KioskApp:
             scale_grams=grams,
             sync_backlog=self.sync.status().backlog if self.sync else self.store.outbox_backlog(),
             frames_skipped=h.frames_skipped,
+            size_check=getattr(self.detector, "size_check_state", ""),
         )
 
     def _scanner_diag(self) -> DeviceStatus:

@@ -39,6 +39,7 @@ class Diagnostics:
     scale_grams: str
     sync_backlog: int
     frames_skipped: int
+    size_check: str = ""  # the model's size check on, off (no calibration), "" if none
 
 
 Probe = Callable[[], DeviceStatus]

@@ -953,6 +953,17 @@ class DiagnosticsViewModel(QObject):
             InfoRow("inference", f"{d.infer_ms:.1f} ms (pipeline {d.pipeline_ms:.1f} ms)", ""),
             InfoRow("model", d.model_version, ""),
             InfoRow("execution provider", d.provider, ""),
+            *(
+                [
+                    InfoRow(
+                        "size check",
+                        d.size_check,
+                        "ok" if d.size_check.startswith("on") else "warn",
+                    )
+                ]
+                if d.size_check
+                else []
+            ),
             InfoRow("scale", f"{d.scale_state}  {d.scale_grams}", ""),
             InfoRow("frames skipped", str(d.frames_skipped), ""),
             InfoRow("sync backlog", str(d.sync_backlog), "ok" if d.sync_backlog < 100 else "warn"),

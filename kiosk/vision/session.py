@@ -237,6 +237,15 @@ class Detector:
         if camera is not None and self.size_check is not None:
             self.size_check.tables(camera)
 
+    @property
+    def size_check_state(self) -> str:
+        """For staff: whether the model's size check can run here ("" without one)."""
+        if self.size_check is None:
+            return ""
+        if self.camera is None:
+            return "off: the camera is not calibrated ([vision.camera_calibration])"
+        return "on (the camera is calibrated)"
+
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """The bare `session.run()` on a prepared input."""
         return self.session.run([self.output_name], {self.input_name: tensor})[0]
