@@ -72,9 +72,12 @@ def evaluate(
     )
     outcomes = []
     run_ms = []
+    calibrated = 0  # pictures whose camera the set names: the size check can run on them
     for scene in scenes:
         image = scene.read_image()
-        res = detector.detect(image, scene.camera())
+        camera = scene.camera()
+        calibrated += camera is not None
+        res = detector.detect(image, camera)
         run_ms.append(res.run_s * 1000)
         d = res.detections
         gt = scene.boxes_xyxy(image.shape[1], image.shape[0])
@@ -89,6 +92,7 @@ def evaluate(
         metrics["sweep"] = {
             f"{t:.2f}": checkout_metrics(outcomes, labels, t)["cacc"] for t in sweep
         }
+    metrics["calibrated_scenes"] = calibrated
     metrics["infer_ms_mean"] = round(float(np.mean(run_ms)), 2) if run_ms else None
     metrics["misses"] = _worst(outcomes, scenes, labels, threshold)
     return metrics

@@ -110,6 +110,7 @@ def test_evaluate_reads_a_scene_set_and_scores_the_detector(tmp_path, detector):
     assert m["cacc_by_level"] == {"easy": 1.0, "hard": 0.5}
     assert m["item_precision"] == pytest.approx(2 / 3) and m["item_recall"] == pytest.approx(2 / 3)
     assert [x["missing"] for x in m["misses"]] == [["lemon"]]
+    assert m["calibrated_scenes"] == 0  # these manifests name no camera: no size check
 
 
 def test_eval_refuses_a_set_with_other_classes(tmp_path, detector, capsys):
