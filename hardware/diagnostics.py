@@ -130,7 +130,10 @@ def probe_printer(config: EscPosPrinterConfig) -> ProbeResult:
     from .printer.driver import EscPosPrinter
 
     status = EscPosPrinter(config).status()
-    return ProbeResult(status.can_print, f"{status.state.value}: {status.detail}")
+    detail = f" - {status.detail}" if status.detail else ""
+    return ProbeResult(
+        status.can_print, f"{status.state.value}, paper {status.paper.value}{detail}"
+    )
 
 
 def main() -> int:

@@ -695,7 +695,8 @@ class KioskApp:
             st = self.printer.status()
             ok = st.state is PrinterState.READY and st.paper is not PaperState.OUT
             paper = st.paper.value.replace("_", " ")
-            text = ("ok" if ok else "fault") + f"|{st.state.value}, paper {paper} {st.detail}"
+            detail = f" - {st.detail}" if st.detail else ""
+            text = ("ok" if ok else "fault") + f"|{st.state.value}, paper {paper}{detail}"
             self._printer_status = (time.monotonic(), text)
         ok, _, summary = text.partition("|")
         return DeviceStatus("printer", ok == "ok", summary.strip())

@@ -80,4 +80,5 @@ def from_replies(offline_cause: int | None, paper: int | None) -> PrinterStatus:
         return PrinterStatus(
             PrinterState.UNKNOWN, paper_now, cover_open, error, "paper sensor: no valid reply"
         )
-    return PrinterStatus(PrinterState.READY, paper_now, cover_open, error, paper_now.value)
+    # ready says it all; the paper's state is in `paper` (staff read "ready, paper ok")
+    return PrinterStatus(PrinterState.READY, paper_now, cover_open, error)
