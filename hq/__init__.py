@@ -4,4 +4,4 @@ A separate service from the kiosk (it never imports `kiosk`); the protocol betwe
 them is hq/openapi.yaml.
 """
 
-PROTOCOL_VERSION = "1.0.0"
+PROTOCOL_VERSION = "1.1.0"

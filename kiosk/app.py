@@ -677,13 +677,24 @@ class KioskApp:
         return DeviceStatus("network", st.state is not SyncState.RETRYING, text)
 
     def _heartbeat(self) -> dict:
+        """What headquarters learns of this kiosk's health: the keys the protocol's
+        Heartbeat names (`kiosk.sync.worker` sends only those). Read on the sync
+        thread, so the printer is not asked here: its last answer to the monitor is."""
         h = self.vision.health()
+        devices = {
+            s.device: ("ok" if s.ok else "fault") + (f" - {s.summary}" if s.summary else "")
+            for s in (self._camera_status(), self._scale_status(), self._scanner_diag())
+        }
+        if self._printer_status[1]:
+            verdict, _, detail = self._printer_status[1].partition("|")
+            devices["printer"] = f"{verdict} - {detail}"
+        elif self.printer is None:
+            devices["printer"] = "none configured"
         return {
             "model_version": h.model_version,
-            "provider": h.provider,
-            "camera": h.state.value,
-            "scale": self.scale.state.value if self.scale else "none",
-            "phase": self.service.checkout.phase.value,
+            "execution_provider": h.provider,
+            "devices": {name: text[:200] for name, text in devices.items()},
+            "size_check": getattr(self.detector, "size_check_state", "") or None,
         }
 
     def _printer_diag(self) -> DeviceStatus:

@@ -87,6 +87,51 @@ def test_kiosk_run_starts_on_configured_devices(tmp_path, tray_video, scale_sim)
         app.stop()
 
 
+def test_headquarters_sees_a_running_kiosks_model_provider_devices_and_size_check(
+    tmp_path, tray_video, scale_sim
+):
+    from hq.app import Limits, create_app
+    from hq.db import HqDatabase
+    from hq.images import HqImageStore
+    from hq.testing import ServerThread
+    from kiosk.app import KioskApp
+
+    db = HqDatabase.for_path(tmp_path / "hq" / "hq.sqlite3")
+    db.migrate()
+    db.set_device_token("shop7-k2", "shop7", "token-of-k2")
+    server = ServerThread(create_app(db, HqImageStore(tmp_path / "hq" / "img"), Limits())).start()
+    conf = tmp_path / "kiosk.toml"
+    conf.write_text(
+        f'[device]\nid = "shop7-k2"\n[store]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[sync]\nurl = "{server.url}"\ndevice_token = "token-of-k2"\n'
+        "allow_plain_http_loopback = true\nheartbeat_interval_s = 0.2\n"
+        f'[camera]\nsource = "{tray_video}"\nloop_file = true\n'
+        f'[scale]\ntype = "mtsics"\nurl = "{scale_sim.path}"\n'
+    )
+    app = KioskApp(load_config(conf, environ={}), simulated=False).start()
+
+    def beat() -> dict:
+        (device,) = db.devices()
+        return device["last_heartbeat"] or {}
+
+    try:
+        wait_for(
+            "a heartbeat with the scale ready",
+            lambda: beat().get("devices", {}).get("scale", "").startswith("ok - ready"),
+        )
+        seen = beat()
+    finally:
+        app.stop()
+        server.stop()
+        db.close()
+    # what staff at headquarters read to tell a kiosk that needs a visit
+    assert seen["model_version"].startswith("tray-detector/")
+    assert seen["execution_provider"] == "CPUExecutionProvider"
+    assert seen["devices"]["camera"].startswith("ok")
+    assert seen["devices"]["printer"] == "none configured"
+    assert seen["size_check"].startswith("off: the camera is not calibrated")
+
+
 def test_kiosk_run_without_devices_says_which_are_missing(tmp_path, capsys):
     from kiosk.app import KioskApp
 

@@ -46,9 +46,10 @@ from kiosk.sync.outbox import Outbox, OutboxRow
 log = logging.getLogger("kiosk.sync")
 
 HeartbeatSource = Callable[[], Mapping[str, Any]]
-"""Returns any of: model_version, execution_provider, devices ({name: state})."""
+"""Returns any of: model_version, execution_provider, devices ({name: state}),
+size_check."""
 
-_HEARTBEAT_FIELDS = ("model_version", "execution_provider", "devices")
+_HEARTBEAT_FIELDS = ("model_version", "execution_provider", "devices", "size_check")
 
 
 class SyncState(StrEnum):

@@ -24,7 +24,7 @@ def post_sales(service, sales, token=None, **kw):
 
 def test_health_needs_no_token(service):
     r = service.call("GET", "/v1/health", token=None)
-    assert r.status_code == 200 and r.json() == {"status": "ok", "protocol": "1.0.0"}
+    assert r.status_code == 200 and r.json() == {"status": "ok", "protocol": "1.1.0"}
 
 
 def test_a_sale_is_stored_once_and_a_retry_gets_the_stored_result(service):
