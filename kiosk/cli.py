@@ -59,6 +59,42 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate_camera(args: argparse.Namespace) -> int:
+    """A picture of the calibration card on the tray → `[vision.camera_calibration]`."""
+    import cv2
+
+    from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError, calibrate
+
+    image = cv2.imread(str(args.picture), cv2.IMREAD_COLOR)
+    try:
+        if image is None:
+            raise CalibrationError(f"{args.picture}: not a picture OpenCV can read")
+        card = CalibrationCard.parse(args.card, args.square_mm)
+        result = calibrate(image, card, args.focal_per_width)
+    except CalibrationError as err:
+        print(f"kiosk calibrate-camera: {err}", file=sys.stderr)
+        return 2
+    cam = result.camera
+    # a TOML section to paste into the kiosk's config (one decimal of a mm is plenty)
+    lines = [
+        "[vision.camera_calibration]",
+        f"width = {cam.width}",
+        f"height = {cam.height}",
+        "position_mm = [{:.1f}, {:.1f}, {:.1f}]".format(*cam.position_mm),
+        "look_at_mm = [{:.1f}, {:.1f}, {:.1f}]".format(*cam.look_at_mm),
+        f"focal_per_width = {cam.focal_per_width:.5f}",
+        f"roll_deg = {cam.roll_deg:.2f}",
+    ]
+    focal = "solved" if result.focal_solved else "given"
+    print(
+        f"# {result.corners} corners fit to {result.error_px:.2f} px; focal length {focal}; "
+        f"camera {cam.position_mm[2]:.0f} mm over the tray",
+        *lines,
+        sep="\n",
+    )
+    return 0
+
+
 def _dispatch(module: str, argv: list[str]) -> int:
     return int(importlib.import_module(module).main(argv) or 0)
 
@@ -83,6 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("file", type=Path)
     cfg.add_argument("--show", action="store_true", help="print the effective config")
     cfg.set_defaults(fn=_cmd_config)
+    cal = sub.add_parser(
+        "calibrate-camera",
+        help="measure where the camera hangs from a picture of the calibration card on "
+        "the tray; prints the [vision.camera_calibration] section (the size check needs it)",
+    )
+    cal.add_argument("picture", type=Path, help="the card lying flat on the empty tray")
+    cal.add_argument("--card", default="9x6", help="inner corners, COLSxROWS (default 9x6)")
+    cal.add_argument("--square-mm", type=float, default=25.0, help="square size (default 25)")
+    cal.add_argument(
+        "--focal-per-width",
+        type=float,
+        default=None,
+        help="the lens's focal length over the image width, if known (else solved)",
+    )
+    cal.set_defaults(fn=_cmd_calibrate_camera)
     bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
     bench.add_argument("name", help="store | vision | sync | ui")
     bench.add_argument("rest", nargs=argparse.REMAINDER)

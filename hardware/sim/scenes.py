@@ -108,6 +108,12 @@ def jittered_camera(
 _TIGHT_RIGS = {6: 1.16, 7: 1.22}
 
 
+def rig_camera(rig: int, size: tuple[int, int]) -> CameraModel:
+    """The camera of rig `rig` (0-7) that scene sets are drawn with, at `size`."""
+    rng = np.random.default_rng(9000 + rig)
+    return jittered_camera(rng, *size, zoom=_TIGHT_RIGS.get(rig, 1.0))
+
+
 class SceneMaker:
     """Builds and renders scenes. One per process: it caches renderers per camera."""
 
@@ -122,10 +128,7 @@ class SceneMaker:
         # camera per scene: the per-rig setup (backdrop warps) then amortises
         r = self._renderers.get(rig)
         if r is None:
-            cam = jittered_camera(
-                np.random.default_rng(9000 + rig), *self.size, zoom=_TIGHT_RIGS.get(rig, 1.0)
-            )
-            r = self._renderers[rig] = TrayRenderer(self.art, cam)
+            r = self._renderers[rig] = TrayRenderer(self.art, rig_camera(rig, self.size))
         return r
 
     def make(

@@ -243,7 +243,7 @@ class Detector:
         if self.size_check is None:
             return ""
         if self.camera is None:
-            return "off: the camera is not calibrated ([vision.camera_calibration])"
+            return "off: the camera is not calibrated (kiosk calibrate-camera)"
         return "on (the camera is calibrated)"
 
     def run(self, tensor: np.ndarray) -> np.ndarray:

@@ -1,0 +1,114 @@
+"""The fitter's camera calibration: one picture of the card on the tray tells the size
+check where the camera hangs, as well as the camera's true pinhole does."""
+
+import numpy as np
+import pytest
+
+from hardware.sim.calibration_card import empty_tray_picture, place_card
+from hardware.sim.camera_model import default_camera
+from hardware.sim.scenes import rig_camera
+from kiosk.cli import main
+from kiosk.config import load_config
+from kiosk.vision.camera_calibration import (
+    CalibrationCard,
+    CalibrationError,
+    calibrate,
+    find_card,
+    solve_camera,
+)
+from kiosk.vision.session import open_detector
+from kiosk.vision.size_check import SizeTable, cylinder_points
+from tests.vision.test_size_check import TALL, beer_release, red_frame, seen_box
+
+CARD = CalibrationCard()
+CANS = np.stack([cylinder_points(66.0, 115.0), cylinder_points(66.0, 168.0)])
+
+
+@pytest.fixture(scope="module")
+def pictures():
+    """The card on the tray seen by three kiosks: the demo's, a fitter's a few cm off,
+    and one framing the tray tighter (a longer focal length)."""
+    cams = {"demo": default_camera(1280, 720), "rig 0": rig_camera(0, (1280, 720)),
+            "tight rig 7": rig_camera(7, (1280, 720))}  # fmt: skip
+    pictures = {}
+    for i, (name, cam) in enumerate(cams.items()):
+        tray = empty_tray_picture(cam, seed=i)
+        # laid down anywhere, a little turned: each fitter does it differently
+        at, angle = (150.0 + 30 * i, 110.0), -6.0 + 9 * i
+        pictures[name] = cam, place_card(tray, cam, at, angle_deg=angle, seed=i)
+    return pictures
+
+
+@pytest.mark.parametrize("focal", ["solved", "given"])
+@pytest.mark.parametrize("kiosk", ["demo", "rig 0", "tight rig 7"])
+def test_the_card_tells_how_big_a_can_looks_anywhere_in_the_picture(pictures, kiosk, focal):
+    cam, picture = pictures[kiosk]
+    result = calibrate(picture, CARD, None if focal == "solved" else cam.focal_per_width)
+    got = result.camera
+    assert result.error_px < 0.2 and result.focal_solved == (focal == "solved")
+    assert got.position_mm[2] == pytest.approx(cam.position_mm[2], rel=0.015)
+    assert got.focal_per_width == pytest.approx(cam.focal_per_width, rel=0.015)
+    # What the size check reads: a standing can's predicted box, over the whole picture,
+    # within 1 % of the true camera's (the two cans differ by about 8 %, sigma is 4 %).
+    upright = [0, CANS.shape[1]]
+    truth = SizeTable(cam, CANS).log_sizes[:, :, upright]
+    measured = SizeTable(got, CANS).log_sizes[:, :, upright]
+    assert np.abs(truth - measured).max() < 0.01
+
+
+def test_a_kiosk_calibrated_from_the_card_names_a_500_ml_can_by_its_size(
+    pictures, tmp_path, capsys
+):
+    cam, picture = pictures["demo"]
+    import cv2
+
+    path = tmp_path / "card.png"
+    cv2.imwrite(str(path), picture)
+    assert main(["calibrate-camera", str(path)]) == 0
+    section = capsys.readouterr().out
+    assert "corners fit to" in section and "[vision.camera_calibration]" in section
+    box = seen_box(TALL, camera=cam)
+    beer_release(tmp_path / "models", box)
+    conf = tmp_path / "kiosk.toml"
+    conf.write_text(
+        f'[store]\ndata_dir = "{tmp_path / "data"}"\n[vision]\nmodel = "tiny"\n'
+        f'repository = "{tmp_path / "models"}"\nwarmup_runs = 0\n{section}'
+    )
+    det = open_detector(load_config(conf, environ={}).vision)
+    assert det.size_check_state.startswith("on")
+    item = det.detect(red_frame(box)).items[0]
+    assert item.best.sku == "beer-seabreeze-500" and item.best.score > 0.9
+
+
+def test_a_picture_without_the_whole_card_is_refused_with_what_to_do(pictures):
+    cam, picture = pictures["demo"]
+    with pytest.raises(CalibrationError, match="lay the whole card flat on the empty tray"):
+        calibrate(empty_tray_picture(cam), CARD)
+    half = picture.copy()
+    half[:, 640:] = half[:, 639:640]  # the card's right half out of the picture
+    with pytest.raises(CalibrationError, match="no 9x6 calibration card"):
+        find_card(half, CARD)
+    with pytest.raises(CalibrationError, match="no 8x6 calibration card"):
+        calibrate(picture, CalibrationCard(8, 6, 25.0))
+
+
+def test_a_bent_card_or_a_moving_camera_is_refused_not_believed(pictures):
+    _, picture = pictures["demo"]
+    corners = find_card(picture, CARD)
+    shaken = corners + np.random.default_rng(1).normal(0, 2.5, corners.shape)
+    with pytest.raises(CalibrationError, match="fits the camera only to"):
+        solve_camera(shaken, CARD, 1280, 720)
+    with pytest.raises(CalibrationError, match="54 on the card"):
+        solve_camera(corners[:40], CARD, 1280, 720)
+
+
+def test_card_sizes_are_checked_and_a_bad_picture_file_says_so(tmp_path, capsys):
+    assert CalibrationCard.parse("7x5", 30) == CalibrationCard(7, 5, 30.0)
+    refused = [("9", 25, "COLSxROWS"), ("6x6", 25, "not square"),
+               ("2x5", 25, "at least 3x3"), ("9x6", 0.1, "printed card")]  # fmt: skip
+    for text, square, what in refused:
+        with pytest.raises(CalibrationError, match=what):
+            CalibrationCard.parse(text, square)
+    (tmp_path / "x.png").write_bytes(b"not a picture")
+    assert main(["calibrate-camera", str(tmp_path / "x.png")]) == 2
+    assert "not a picture OpenCV can read" in capsys.readouterr().err
