@@ -491,9 +491,26 @@ class KioskApp:
         self.detector_note = f"{release.ref} (checkout accuracy {cacc})"
         detector = open_detector(vc, release=release)
         if detector.camera is None:
-            # the simulated camera's own pinhole: what a fitter's calibration measures
-            detector.calibrate(self.world.camera_model)
+            detector.calibrate(self._fitters_calibration())
         return detector
+
+    def _fitters_calibration(self):
+        """The demo kiosk calibrated as a fitter calibrates one: a picture of the card
+        on the empty simulated tray through its camera, read by the product's own
+        `kiosk calibrate-camera` code (the world's true pinhole if that fails)."""
+        from hardware.sim.calibration_card import empty_tray_picture, place_card
+        from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError, calibrate
+
+        cam = self.world.camera_model
+        picture = place_card(empty_tray_picture(cam), cam, (180.0, 120.0), angle_deg=8.0)
+        try:
+            result = calibrate(picture, CalibrationCard())
+        except CalibrationError as err:
+            log.error("demo camera calibration failed, using the simulator's pinhole: %s", err)
+            return cam
+        log.info("demo camera calibrated from the card: %.2f px, %.0f mm over the tray",
+                 result.error_px, result.camera.position_mm[2])  # fmt: skip
+        return result.camera
 
     # ---- device callbacks (device threads) ----
 

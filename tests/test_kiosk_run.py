@@ -153,3 +153,25 @@ def test_device_sections_are_validated_by_their_type(tmp_path):
     with pytest.raises(ConfigError, match="scale"):
         load_config(conf, environ={})
     assert np  # numpy is what the frames are made of; imported for the fixture
+
+
+def test_the_demo_kiosk_on_its_model_is_calibrated_from_the_card_like_a_fitted_one(
+    tmp_path, monkeypatch
+):
+    from kiosk.app import KioskApp
+
+    monkeypatch.setenv("KIOSK_DEMO_DETECTOR", "model")  # below the demo's bar: forced
+
+    config = load_config(
+        environ={"KIOSK__STORE__DATA_DIR": str(tmp_path), "KIOSK__SYNC__ENABLED": "false"}
+    )
+    app = KioskApp(config, use_model=True).start()
+    try:
+        truth, measured = app.world.camera_model, app.detector.camera
+        assert app.diagnostics().size_check.startswith("on")
+        # the card picture read back, not the simulator's own pinhole handed over
+        assert measured is not truth
+        assert measured.position_mm[2] == pytest.approx(truth.position_mm[2], rel=0.015)
+        assert measured.focal_per_width == pytest.approx(truth.focal_per_width, rel=0.015)
+    finally:
+        app.stop()
