@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hardware.camera.pinhole import CameraModel
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.metrics import SceneOutcome, checkout_metrics
@@ -60,7 +61,12 @@ def evaluate(
     limit: int | None = None,
     score_threshold: float | None = None,
     sweep: list[float] | None = None,
+    calibration: str = "true",
 ) -> dict[str, object]:
+    """`calibration`: which camera calibration the size check measures with: "true",
+    the pinhole the set names for each picture; "card", what `kiosk calibrate-camera`
+    reads off a picture of the card through that camera (a fitted kiosk's); "none", no
+    calibration (a kiosk never calibrated: no size check)."""
     labels, scenes = load_scenes(data, limit)
     if labels != detector.labels:
         raise SceneSetError(
@@ -75,7 +81,7 @@ def evaluate(
     calibrated = 0  # pictures whose camera the set names: the size check can run on them
     for scene in scenes:
         image = scene.read_image()
-        camera = scene.camera()
+        camera = _as_calibrated(scene.camera(), calibration)
         calibrated += camera is not None
         res = detector.detect(image, camera)
         run_ms.append(res.run_s * 1000)
@@ -93,6 +99,7 @@ def evaluate(
             f"{t:.2f}": checkout_metrics(outcomes, labels, t)["cacc"] for t in sweep
         }
     metrics["calibrated_scenes"] = calibrated
+    metrics["calibration"] = calibration
     metrics["infer_ms_mean"] = round(float(np.mean(run_ms)), 2) if run_ms else None
     metrics["misses"] = _worst(outcomes, scenes, labels, threshold)
     return metrics
@@ -133,6 +140,26 @@ def repair_argv(argv: list[str]) -> list[str]:
     return argv[i:] + argv[:i]
 
 
+_CARD_CALIBRATIONS: dict[CameraModel, CameraModel] = {}
+
+
+def _as_calibrated(camera: CameraModel | None, calibration: str) -> CameraModel | None:
+    """The camera the kiosk that took this picture would measure with (see `evaluate`)."""
+    if camera is None or calibration == "true":
+        return camera
+    if calibration == "none":
+        return None
+    measured = _CARD_CALIBRATIONS.get(camera)
+    if measured is None:  # a set's few rigs: one card picture each
+        from hardware.sim.calibration_card import empty_tray_picture, place_card
+        from kiosk.vision.camera_calibration import CalibrationCard, calibrate
+
+        picture = place_card(empty_tray_picture(camera), camera, (180.0, 120.0), 8.0)
+        measured = calibrate(picture, CalibrationCard()).camera
+        _CARD_CALIBRATIONS[camera] = measured
+    return measured
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is not None:
         argv = repair_argv(list(argv))
@@ -160,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="override the second stage's fusion weight (tune on val, never on test)",
     )
+    ap.add_argument(
+        "--calibration",
+        default="true",
+        choices=["true", "card", "none"],
+        help="the size check's camera: each picture's true pinhole, what the calibration "
+        "card gives for it, or none (an uncalibrated kiosk)",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -180,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             limit = None
         t0 = time.perf_counter()
         sweep = [round(0.15 + 0.05 * i, 2) for i in range(12)] if args.sweep else None
-        metrics = evaluate(data, detector, limit, args.threshold, sweep)
+        metrics = evaluate(data, detector, limit, args.threshold, sweep, args.calibration)
     except (ModelError, SceneSetError) as err:
         print(f"kiosk eval: {err}", file=sys.stderr)
         return 2

@@ -112,3 +112,15 @@ def test_card_sizes_are_checked_and_a_bad_picture_file_says_so(tmp_path, capsys)
     (tmp_path / "x.png").write_bytes(b"not a picture")
     assert main(["calibrate-camera", str(tmp_path / "x.png")]) == 2
     assert "not a picture OpenCV can read" in capsys.readouterr().err
+
+
+def test_kiosk_eval_can_measure_with_what_the_card_gives_or_with_no_calibration():
+    from kiosk.vision.evaluate import _as_calibrated
+
+    cam = rig_camera(3, (1280, 720))
+    assert _as_calibrated(cam, "true") is cam and _as_calibrated(cam, "none") is None
+    measured = _as_calibrated(cam, "card")
+    assert measured != cam
+    assert measured.position_mm[2] == pytest.approx(cam.position_mm[2], rel=0.015)
+    assert _as_calibrated(cam, "card") is measured  # one card picture per camera rig
+    assert _as_calibrated(None, "card") is None  # a set that names no camera
