@@ -495,16 +495,17 @@ class KioskApp:
         return detector
 
     def _fitters_calibration(self):
-        """The demo kiosk calibrated as a fitter calibrates one: a picture of the card
-        on the empty simulated tray through its camera, read by the product's own
-        `kiosk calibrate-camera` code (the world's true pinhole if that fails)."""
-        from hardware.sim.calibration_card import empty_tray_picture, place_card
+        """The demo kiosk calibrated as a fitter calibrates one: pictures of the card on
+        the empty simulated tray and on a 100 mm block, through its camera, read by the
+        product's own `kiosk calibrate-camera` code (the world's true pinhole if that
+        fails)."""
+        from hardware.sim.calibration_card import card_pictures
         from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError, calibrate
 
         cam = self.world.camera_model
-        picture = place_card(empty_tray_picture(cam), cam, (180.0, 120.0), angle_deg=8.0)
+        flat, raised = card_pictures(cam)
         try:
-            result = calibrate(picture, CalibrationCard())
+            result = calibrate(flat, CalibrationCard(), raised=raised, raise_mm=100.0)
         except CalibrationError as err:
             log.error("demo camera calibration failed, using the simulator's pinhole: %s", err)
             return cam

@@ -65,12 +65,16 @@ def _cmd_calibrate_camera(args: argparse.Namespace) -> int:
 
     from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError, calibrate
 
-    image = cv2.imread(str(args.picture), cv2.IMREAD_COLOR)
-    try:
+    def read(path: Path):
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
-            raise CalibrationError(f"{args.picture}: not a picture OpenCV can read")
+            raise CalibrationError(f"{path}: not a picture OpenCV can read")
+        return image
+
+    try:
         card = CalibrationCard.parse(args.card, args.square_mm)
-        result = calibrate(image, card, args.focal_per_width)
+        raised = read(args.raised) if args.raised else None
+        result = calibrate(read(args.picture), card, args.focal_per_width, raised, args.raise_mm)
     except CalibrationError as err:
         print(f"kiosk calibrate-camera: {err}", file=sys.stderr)
         return 2
@@ -85,9 +89,9 @@ def _cmd_calibrate_camera(args: argparse.Namespace) -> int:
         f"focal_per_width = {cam.focal_per_width:.5f}",
         f"roll_deg = {cam.roll_deg:.2f}",
     ]
-    focal = "solved" if result.focal_solved else "given"
     print(
-        f"# {result.corners} corners fit to {result.error_px:.2f} px; focal length {focal}; "
+        f"# {result.corners} corners fit to {result.error_px:.2f} px; focal length "
+        f"{result.focal}; "
         f"camera {cam.position_mm[2]:.0f} mm over the tray",
         *lines,
         sep="\n",
@@ -133,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the lens's focal length over the image width, if known (else solved)",
     )
+    cal.add_argument(
+        "--raised",
+        type=Path,
+        default=None,
+        help="a second picture, the card lying on a block --raise-mm high (pins the focal length)",
+    )
+    cal.add_argument("--raise-mm", type=float, default=None, help="the block's height")
     cal.set_defaults(fn=_cmd_calibrate_camera)
     bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
     bench.add_argument("name", help="store | vision | sync | ui")

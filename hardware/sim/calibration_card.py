@@ -3,6 +3,7 @@ flat, drawn into a camera picture through that camera's pinhole (so the picture 
 what a kiosk with that camera would take). `kiosk calibrate-camera` reads it back.
 
     python -m hardware.sim.calibration_card --out var/card.png [--rig 3]
+    python -m hardware.sim.calibration_card --out var/raised.png --raise-mm 100 --at 195,110
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ def place_card(
     rows: int = 6,
     square_mm: float = 25.0,
     seed: int = 0,
+    height_mm: float = 0.0,
 ) -> np.ndarray:
     """`picture` with the card lying on the tray, its first inner corner at `at_mm`
     (tray x, y) and turned by `angle_deg`; a little blur and sensor noise on it, as
-    on the rest of the picture."""
+    on the rest of the picture. `height_mm`: the card lies on a block this high."""
     tex, first = card_texture(cols, rows, square_mm)
     a = np.radians(angle_deg)
     rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
@@ -57,7 +59,7 @@ def place_card(
     to_tray = np.eye(3)
     to_tray[:2, :2] = rot
     to_tray[:2, 2] = at_mm
-    h = camera.plane_homography(0.0) @ to_tray @ to_card
+    h = camera.plane_homography(height_mm) @ to_tray @ to_card
     size = (picture.shape[1], picture.shape[0])
     card = cv2.warpPerspective(tex, h, size, flags=cv2.INTER_AREA)
     mask = cv2.warpPerspective(np.full(tex.shape[:2], 255, np.uint8), h, size)
@@ -84,6 +86,17 @@ def empty_tray_picture(camera: CameraModel, seed: int = 0) -> np.ndarray:
     return renderer.render(VirtualTray(catalog, seed=seed).snapshot(), look, rng).image
 
 
+def card_pictures(
+    camera: CameraModel, raise_mm: float = 100.0, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a fitter takes with this camera: the card flat on the empty tray, and the
+    card on a `raise_mm` block (moved and turned a little, as it would be)."""
+    tray = empty_tray_picture(camera, seed)
+    flat = place_card(tray, camera, (180.0, 120.0), 8.0, seed=seed)
+    raised = place_card(tray, camera, (195.0, 110.0), 12.0, seed=seed + 1, height_mm=raise_mm)
+    return flat, raised
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
@@ -91,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--at", default="180,120", help="the card's first inner corner, tray mm")
     ap.add_argument("--angle", type=float, default=8.0)
+    ap.add_argument("--raise-mm", type=float, default=0.0, help="the card on a block this high")
     args = ap.parse_args(argv)
     w, h = (int(v) for v in args.size.lower().split("x"))
     if args.rig is None:
@@ -102,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
         camera = rig_camera(args.rig, (w, h))
     x, y = (float(v) for v in args.at.split(","))
-    picture = place_card(empty_tray_picture(camera), camera, (x, y), args.angle)
+    picture = place_card(empty_tray_picture(camera), camera, (x, y), args.angle,
+                         height_mm=args.raise_mm)  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), picture)
     print(f"{args.out}: the card on the tray as this camera sees it: {camera.to_dict()}")

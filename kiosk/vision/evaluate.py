@@ -151,11 +151,11 @@ def _as_calibrated(camera: CameraModel | None, calibration: str) -> CameraModel 
         return None
     measured = _CARD_CALIBRATIONS.get(camera)
     if measured is None:  # a set's few rigs: one card picture each
-        from hardware.sim.calibration_card import empty_tray_picture, place_card
+        from hardware.sim.calibration_card import card_pictures
         from kiosk.vision.camera_calibration import CalibrationCard, calibrate
 
-        picture = place_card(empty_tray_picture(camera), camera, (180.0, 120.0), 8.0)
-        measured = calibrate(picture, CalibrationCard()).camera
+        flat, raised = card_pictures(camera)
+        measured = calibrate(flat, CalibrationCard(), raised=raised, raise_mm=100.0).camera
         _CARD_CALIBRATIONS[camera] = measured
     return measured
 
