@@ -166,3 +166,15 @@ def test_kiosk_eval_can_measure_with_what_the_card_gives_or_with_no_calibration(
     assert measured.position_mm[2] == pytest.approx(cam.position_mm[2], rel=0.015)
     assert _as_calibrated(cam, "card") is measured  # one card picture per camera rig
     assert _as_calibrated(None, "card") is None  # a set that names no camera
+
+
+def test_the_calibration_bench_counts_right_wrong_and_refused_fittings(capsys):
+    import json
+
+    assert main(["bench", "calibration", "--rigs", "1", "--per-rig", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["fittings"] == 2
+    for way in ("one_picture", "two_pictures"):
+        r = report[way]
+        assert r["right"] + r["wrong"] + r["refused"] == 2 and r["wrong"] == 0
+    assert report["two_pictures"]["right"] == 2
