@@ -211,7 +211,10 @@ def _pose(
     return rvec, tvec, float(((proj.reshape(-1, 2) - img) ** 2).sum())
 
 
-def _height_over_card(obj, img, focal, width, height) -> float:
+def _height_over_card(
+    obj: np.ndarray, img: np.ndarray, focal: float, width: int, height: int
+) -> float:
+    """The lens's height over the card's plane for this focal length (mm)."""
     rvec, tvec, _ = _pose(obj, img, focal, width, height)
     return abs(float((-cv2.Rodrigues(rvec)[0].T @ np.asarray(tvec).ravel())[2]))
 
@@ -296,6 +299,7 @@ def _camera_model(
     if fwd_t[2] >= 0:
         raise CalibrationError("the camera does not look down at the card")
     look_at = lens + fwd_t * (-lens[2] / fwd_t[2])
+    # the roll is measured from the axes CameraModel builds itself with no roll
     level = CameraModel(width, height, tuple(lens), tuple(look_at), focal / width)
     axes, _ = level._axes()
     r = to_tray @ right
