@@ -1,5 +1,5 @@
-"""The fitter's camera calibration: one picture of the card on the tray tells the size
-check where the camera hangs, as well as the camera's true pinhole does."""
+"""The fitter's camera calibration: pictures of the card on the tray (flat, and on a
+block) tell the size check where the camera hangs, as well as its true pinhole does."""
 
 import numpy as np
 import pytest
