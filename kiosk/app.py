@@ -397,7 +397,8 @@ class KioskApp:
         if self.printer is not None:
             self.receipts.printer = self._print_on_paper
         self.scanner = _scanner(scanner_config, self._on_scan)
-        self._printer_status = (0.0, "")
+        # (when, the printer's last answer): asked at most every 5 s, by the monitor
+        self._printer_status: tuple[float, DeviceStatus | None] = (0.0, None)
         self.vision_config = config.vision
         self.detector = self._detector(use_model)
         self.service = CheckoutService(
@@ -499,13 +500,11 @@ class KioskApp:
         the empty simulated tray and on a 100 mm block, through its camera, read by the
         product's own `kiosk calibrate-camera` code (the world's true pinhole if that
         fails)."""
-        from hardware.sim.calibration_card import card_pictures
-        from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError, calibrate
+        from kiosk.vision.camera_calibration import CalibrationError, calibrate_simulated
 
         cam = self.world.camera_model
-        flat, raised = card_pictures(cam)
         try:
-            result = calibrate(flat, CalibrationCard(), raised=raised, raise_mm=100.0)
+            result = calibrate_simulated(cam)
         except CalibrationError as err:
             log.error("demo camera calibration failed, using the simulator's pinhole: %s", err)
             return cam
@@ -699,14 +698,14 @@ class KioskApp:
         Heartbeat names (`kiosk.sync.worker` sends only those). Read on the sync
         thread, so the printer is not asked here: its last answer to the monitor is."""
         h = self.vision.health()
+        statuses = [self._camera_status(), self._scale_status(), self._scanner_diag()]
+        if self._printer_status[1] is not None:
+            statuses.append(self._printer_status[1])
         devices = {
             s.device: ("ok" if s.ok else "fault") + (f" - {s.summary}" if s.summary else "")
-            for s in (self._camera_status(), self._scale_status(), self._scanner_diag())
+            for s in statuses
         }
-        if self._printer_status[1]:
-            verdict, _, detail = self._printer_status[1].partition("|")
-            devices["printer"] = f"{verdict} - {detail}"
-        elif self.printer is None:
+        if self.printer is None:
             devices["printer"] = "none configured"
         return {
             "model_version": h.model_version,
@@ -719,16 +718,15 @@ class KioskApp:
         # asking the printer opens its port: every few seconds is plenty
         if self.printer is None:
             return DeviceStatus("printer", True, "none configured (e-receipts by QR code)")
-        at, text = self._printer_status
-        if time.monotonic() - at > 5.0:
+        at, status = self._printer_status
+        if status is None or time.monotonic() - at > 5.0:
             st = self.printer.status()
             ok = st.state is PrinterState.READY and st.paper is not PaperState.OUT
             paper = st.paper.value.replace("_", " ")
             detail = f" - {st.detail}" if st.detail else ""
-            text = ("ok" if ok else "fault") + f"|{st.state.value}, paper {paper}{detail}"
-            self._printer_status = (time.monotonic(), text)
-        ok, _, summary = text.partition("|")
-        return DeviceStatus("printer", ok == "ok", summary.strip())
+            status = DeviceStatus("printer", ok, f"{st.state.value}, paper {paper}{detail}")
+            self._printer_status = (time.monotonic(), status)
+        return status
 
     # ---- calibration ----
 

@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--raise-mm", type=float, default=None, help="the block's height")
     cal.set_defaults(fn=_cmd_calibrate_camera)
     bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
-    bench.add_argument("name", help="store | vision | sync | ui")
+    bench.add_argument("name", help="store | vision | sync | ui | calibration")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(fn=lambda a: _dispatch(f"kiosk.bench.{a.name}", a.rest))
     ev = sub.add_parser(

@@ -18,6 +18,7 @@ from hardware.camera.pinhole import CameraModel
 
 PX_PER_MM = 8.0  # the card's print resolution in the texture (~200 dpi)
 MARGIN_SQUARES = 0.6  # white paper around the squares: the corner finder needs it
+RAISE_MM = 100.0  # the fitter's block: the card's second picture lies this much higher
 
 
 def card_texture(cols: int, rows: int, square_mm: float) -> tuple[np.ndarray, float]:
@@ -87,7 +88,7 @@ def empty_tray_picture(camera: CameraModel, seed: int = 0) -> np.ndarray:
 
 
 def card_pictures(
-    camera: CameraModel, raise_mm: float = 100.0, seed: int = 0
+    camera: CameraModel, raise_mm: float = RAISE_MM, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """What a fitter takes with this camera: the card flat on the empty tray, and the
     card on a `raise_mm` block (moved and turned a little, as it would be)."""

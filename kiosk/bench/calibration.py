@@ -20,8 +20,6 @@ from collections import Counter
 
 import numpy as np
 
-RAISE_MM = 100.0
-
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
@@ -34,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from hardware.sim.art_library import ArtLibrary
-    from hardware.sim.calibration_card import place_card
+    from hardware.sim.calibration_card import RAISE_MM, place_card
     from hardware.sim.catalog import load_sim_catalog
     from hardware.sim.render import SceneLook, TrayRenderer
     from hardware.sim.scenes import rig_camera

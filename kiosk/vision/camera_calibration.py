@@ -188,6 +188,16 @@ def calibrate(
                         raised_corners, raise_mm)  # fmt: skip
 
 
+def calibrate_simulated(camera: CameraModel) -> Calibration:
+    """What this code reads off the simulator's two card pictures through `camera`
+    (`hardware.sim.calibration_card.card_pictures`): the demo kiosk's fitting, and a
+    fitted kiosk's camera for `kiosk eval --calibration card`."""
+    from hardware.sim.calibration_card import RAISE_MM, card_pictures
+
+    flat, raised = card_pictures(camera)
+    return calibrate(flat, CalibrationCard(), raised=raised, raise_mm=RAISE_MM)
+
+
 def _corners(corners: np.ndarray, obj: np.ndarray) -> np.ndarray:
     img = np.asarray(corners, np.float64).reshape(-1, 2)
     if len(img) != len(obj):

@@ -151,11 +151,9 @@ def _as_calibrated(camera: CameraModel | None, calibration: str) -> CameraModel 
         return None
     measured = _CARD_CALIBRATIONS.get(camera)
     if measured is None:  # a set's few rigs: one card picture each
-        from hardware.sim.calibration_card import card_pictures
-        from kiosk.vision.camera_calibration import CalibrationCard, calibrate
+        from kiosk.vision.camera_calibration import calibrate_simulated
 
-        flat, raised = card_pictures(camera)
-        measured = calibrate(flat, CalibrationCard(), raised=raised, raise_mm=100.0).camera
+        measured = calibrate_simulated(camera).camera
         _CARD_CALIBRATIONS[camera] = measured
     return measured
 
