@@ -42,6 +42,7 @@ from hardware.scale.events import ConnectionState, WeightReading
 from hardware.scanner.config import SerialScannerConfig
 from hardware.scanner.serial_scanner import SerialScanner
 from hardware.scanner.symbology import Scan
+from hardware.sim.calibration_card import FLAT_CARD, RAISED_CARD
 from hardware.sim.camera import SimCameraFault, SimulatedCamera
 from hardware.sim.camera_model import default_camera
 from hardware.sim.catalog import load_sim_catalog
@@ -66,6 +67,7 @@ from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, Wei
 from kiosk.domain.decision.hard_case import check_at_payment
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
+from kiosk.station.camera_fitting import CameraFitting
 from kiosk.station.events import CheckoutWorker
 from kiosk.station.monitor import DeviceMonitor, DeviceStatus, Diagnostics
 from kiosk.station.receipts import E_RECEIPT_URL, ReceiptDesk, printed_receipt
@@ -229,6 +231,18 @@ class SimWorld:
         self.tray.hand_leave()
         return "a hand passed over the tray"
 
+    def lay_card(self, where: str = "flat") -> str:
+        """The fitter's calibration card on the tray: "flat", or "raised" on the block."""
+        cards = {"flat": FLAT_CARD, "raised": RAISED_CARD}
+        if where not in cards:
+            return f"no card position {where!r} (flat or raised)"
+        self.camera.card = cards[where]
+        return f"the calibration card lies {where} on the tray"
+
+    def take_card_away(self) -> str:
+        self.camera.card = None
+        return "the calibration card is off the tray"
+
     def unplug_scale(self) -> str:
         self.scale.unplug()
         return "scale unplugged"
@@ -277,6 +291,12 @@ class Maintenance:
         self.app.watch.span = span
         self.app.save_calibration(span)
         return f"ok: span {span} ({reading.grams} g read as {reference_g} g)"
+
+    def take_card_picture(self, which: str) -> str:
+        return self.app.fitting.take(which)
+
+    def calibrate_camera(self) -> str:
+        return self.app.fitting.solve()
 
     def capture_empty(self) -> str:
         frame = self.app.last_frame
@@ -400,7 +420,11 @@ class KioskApp:
         # (when, the printer's last answer): asked at most every 5 s, by the monitor
         self._printer_status: tuple[float, DeviceStatus | None] = (0.0, None)
         self.vision_config = config.vision
+        self.fitting = CameraFitting(
+            self.data_dir, lambda: self.last_frame, self._use_camera_calibration
+        )
         self.detector = self._detector(use_model)
+        self._load_camera_calibration()
         self.service = CheckoutService(
             machine,
             self.store,
@@ -494,6 +518,23 @@ class KioskApp:
         if detector.camera is None:
             detector.calibrate(self._fitters_calibration())
         return detector
+
+    def _use_camera_calibration(self, camera) -> str:
+        """Measure with `camera` from the next frame; the size check's state after."""
+        calibrate = getattr(self.detector, "calibrate", None)  # the oracle measures nothing
+        if calibrate is None:
+            return ""
+        calibrate(camera)
+        return self.detector.size_check_state
+
+    def _load_camera_calibration(self) -> None:
+        """The calibration a fitter made at this kiosk (maintenance mode) wins over the
+        config's and the demo's: it is the newest, and made through this camera."""
+        saved = self.fitting.load(self.camera.resolution)
+        if saved is not None:
+            self._use_camera_calibration(saved.camera)
+            made = time.strftime("%Y-%m-%d %H:%M", time.localtime(saved.at))
+            log.info("camera calibration made at the kiosk %s used: %s", made, saved.summary)
 
     def _fitters_calibration(self):
         """The demo kiosk calibrated as a fitter calibrates one: pictures of the card on

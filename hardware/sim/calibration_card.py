@@ -9,6 +9,7 @@ what a kiosk with that camera would take). `kiosk calibrate-camera` reads it bac
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -73,6 +74,27 @@ def place_card(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class CardOnTray:
+    """The card lying on the live simulated tray (`SimulatedCamera.card`): the fitter
+    lays it down, flat or on the block, and the kiosk's own camera takes it."""
+
+    at_mm: tuple[float, float] = (180.0, 120.0)
+    angle_deg: float = 8.0
+    height_mm: float = 0.0
+    seed: int = 0
+
+    def draw(self, picture: np.ndarray, camera: CameraModel) -> np.ndarray:
+        return place_card(picture, camera, self.at_mm, self.angle_deg, seed=self.seed,
+                          height_mm=self.height_mm)  # fmt: skip
+
+
+# Where the fitter lays the card in `card_pictures` and on the demo's tray: flat, then
+# on the block, moved and turned a little as a person would.
+FLAT_CARD = CardOnTray((180.0, 120.0), 8.0)
+RAISED_CARD = CardOnTray((195.0, 110.0), 12.0, RAISE_MM, seed=1)
+
+
 def empty_tray_picture(camera: CameraModel, seed: int = 0) -> np.ndarray:
     """The empty tray as `camera` sees it (the simulator's renderer)."""
     from hardware.sim.art_library import ArtLibrary
@@ -93,8 +115,8 @@ def card_pictures(
     """What a fitter takes with this camera: the card flat on the empty tray, and the
     card on a `raise_mm` block (moved and turned a little, as it would be)."""
     tray = empty_tray_picture(camera, seed)
-    flat = place_card(tray, camera, (180.0, 120.0), 8.0, seed=seed)
-    raised = place_card(tray, camera, (195.0, 110.0), 12.0, seed=seed + 1, height_mm=raise_mm)
+    flat = replace(FLAT_CARD, seed=seed).draw(tray, camera)
+    raised = replace(RAISED_CARD, height_mm=raise_mm, seed=seed + 1).draw(tray, camera)
     return flat, raised
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from hardware.camera.frames import CameraFault, Frame
 from hardware.sim.art_library import DEFAULT_ART_DIR, ArtLibrary, MissingArtError
+from hardware.sim.calibration_card import CardOnTray
 from hardware.sim.camera_model import CameraModel, default_camera
 from hardware.sim.render import SceneLook, TrayRenderer
 from hardware.sim.tray import VirtualTray
@@ -66,6 +67,9 @@ class SimulatedCamera:
         self._last: Frame | None = None
         self._lock = threading.Lock()
         self.fault = SimCameraFault.NONE
+        # the fitter's calibration card, when it lies on the tray (it weighs nothing
+        # the scale would notice, so it is drawn into the picture, not put on the tray)
+        self.card: CardOnTray | None = None
         self.render_seconds = 0.0  # time spent drawing the last frame, for diagnostics
 
     # -- FrameSource ------------------------------------------------------------------
@@ -110,8 +114,10 @@ class SimulatedCamera:
                     jitter_px=0.25,
                     measure=False,
                 )
-                self.render_seconds = time.perf_counter() - t0
                 image = result.image
+                if self.card is not None:
+                    image = self.card.draw(image, self._camera)
+                self.render_seconds = time.perf_counter() - t0
                 if self.fault is SimCameraFault.BLACK:
                     image = (image // 24).astype(np.uint8)  # not exactly 0: sensors have an offset
             self._seq += 1

@@ -109,7 +109,7 @@ KEY_SHOTS = frozenset(
         "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
         "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
         "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question",
-        "half-seen-review", "fault-out-of-service",
+        "half-seen-review", "fault-out-of-service", "fitter-calibrated",
     }
 )  # fmt: skip
 
@@ -354,6 +354,45 @@ def shopper_fault(c: Context) -> None:
     c.pay_and_leave("qr", "none", "fault")
 
 
+def _frames_after(app, seq: int) -> bool:
+    """Two camera frames after frame `seq`: the next one may have been drawn before."""
+    return app.last_frame is not None and app.last_frame.seq > seq + 1
+
+
+def fitter_camera(c: Context) -> None:
+    """The fitter calibrates the camera in maintenance mode: the card flat on the empty
+    tray, then on the 100 mm block, a picture of each, and the calibration, which the
+    size check uses from the next frame on."""
+    staff = c.window.staff
+    c.app.world.scan_badge("S001")
+    wait_until("the PIN pad for S001", lambda: staff.pendingStaffId == "S001")
+    wait_until("the PIN pad", lambda: c.ui.item("pin_1") is not None)
+    c.ui.type_pin("1234")
+    wait_until("staff mode", lambda: staff.loggedIn)
+    c.ui.tap("staffTab2")
+    for where, button in (("flat", "takeCardFlat"), ("raised", "takeCardRaised"), (None, "")):
+        seq = c.app.last_frame.seq if c.app.last_frame else 0
+        c.app.world.lay_card(where) if where else c.app.world.take_card_away()
+        wait_until("the camera's next pictures", lambda s=seq: _frames_after(c.app, s))
+        if button:
+            before = staff.message
+            c.ui.tap(button)
+            wait_until(f"the {where} picture", lambda b=before: staff.message != b, timeout=15)
+            if not staff.message.startswith("ok"):
+                raise DemoError(f"the {where} card's picture: {staff.message}")
+            if where == "raised":
+                c.shots.take(c.window, "fitter-card-raised")
+    before = staff.message
+    c.ui.tap("calibrateCamera")
+    wait_until("the calibration", lambda: staff.message != before, timeout=15)
+    c.out(f"    {staff.message}")
+    if not staff.message.startswith("ok"):
+        raise DemoError(f"camera calibration: {staff.message}")
+    c.shots.take(c.window, "fitter-calibrated")
+    c.ui.tap("staffLeave")
+    c.wait_phase("idle")
+
+
 STORIES: tuple[tuple[str, Callable[[Context], None]], ...] = (
     ("A plain basket, paid by QR code", shopper_plain),
     ("A look-alike can: the shopper picks the flavour", shopper_lookalike),
@@ -362,6 +401,7 @@ STORIES: tuple[tuple[str, Callable[[Context], None]], ...] = (
     ("A hidden item found by the weight", shopper_hidden),
     ("A half-seen item the weight confirms", shopper_half_seen),
     ("The scale unplugged and plugged back in", shopper_fault),
+    ("The fitter calibrates the camera (maintenance mode)", fitter_camera),
 )
 
 
@@ -378,7 +418,7 @@ def run_stories(
     ctx = Context.ready(app, window, shots, out)
     shots.take(window, "welcome")
     for n, (title, story) in enumerate(stories, 1):
-        out(f"=== Shopper {n}: {title}")
+        out(f"=== {n}. {title}")
         t0 = time.monotonic()
         story(ctx)
         out(f"    done in {time.monotonic() - t0:.1f} s")

@@ -664,7 +664,7 @@ class StaffViewModel(QObject):
         post: Callable[[Event], object],
         checkout: Callable[[], Checkout],
         *,
-        maintenance: Any = None,  # an object with zero_scale(), calibrate(g), capture_empty()
+        maintenance: Any = None,  # kiosk.app.Maintenance: scale, empty tray, camera calibration
         history: Callable[[], list[dict[str, Any]]] = list,
         clock: Callable[[], float] = time.time,
         idle_logout_s: float = 120.0,
@@ -883,6 +883,14 @@ class StaffViewModel(QObject):
     def captureEmptyTray(self) -> None:
         self._maintain("empty_tray_reference", lambda m: m.capture_empty())
 
+    @Slot(str)
+    def takeCardPicture(self, which: str) -> None:
+        self._maintain(f"camera_card_{which}", lambda m: m.take_card_picture(which))
+
+    @Slot()
+    def calibrateCamera(self) -> None:
+        self._maintain("calibrate_camera", lambda m: m.calibrate_camera())
+
     def _maintain(self, action: str, fn: Callable[[Any], str]) -> None:
         if not self._staff_id or self._maintenance is None:
             return
@@ -1055,6 +1063,14 @@ class SimulatorViewModel(QObject):
     @Slot()
     def unplugScale(self) -> None:
         self._do(self.world.unplug_scale)
+
+    @Slot(str)
+    def layCard(self, where: str) -> None:
+        self._do(lambda: self.world.lay_card(where))
+
+    @Slot()
+    def takeCardAway(self) -> None:
+        self._do(self.world.take_card_away)
 
     @Slot()
     def replugScale(self) -> None:

@@ -232,10 +232,12 @@ class Detector:
 
     def calibrate(self, camera: CameraModel | None) -> None:
         """Measure with this camera from now on; its size table is built here (0.2 s),
-        not on the first frame that shows a can."""
-        self.camera = camera
+        not on the first frame that shows a can. May be called from another thread
+        than the one detecting (maintenance mode): the table is built before the
+        camera is swapped in, so the detecting thread never builds it itself."""
         if camera is not None and self.size_check is not None:
             self.size_check.tables(camera)
+        self.camera = camera
 
     @property
     def size_check_state(self) -> str:

@@ -267,3 +267,43 @@ def test_a_relative_data_dir_is_made_absolute(tmp_path, monkeypatch, qapp):
         assert (app.data_dir / "receipts" / "x.png").as_uri().startswith("file:///")
     finally:
         app.stop()
+
+
+def test_the_fitter_calibrates_the_camera_from_the_staff_panel(kiosk_app):
+    """Card flat, card on the block, calibrate: each step answered on the camera page,
+    a picture without the card refused at once, the calibration saved and audited."""
+    app = kiosk_app
+    c = context(app)
+    staff = app.window.staff
+    staff.login("S001", "1234")
+    wait_until("staff mode", lambda: staff.loggedIn)
+    c.ui.tap("staffTab2")
+
+    def tap_and_wait(button: str, what: str):
+        before = staff.message
+        c.ui.tap(button)
+        wait_until(what, lambda: staff.message != before and not staff.busy, timeout=15)
+        return staff.message
+
+    def show(where: str | None):
+        app.world.lay_card(where) if where else app.world.take_card_away()
+        seq = app.last_frame.seq
+        wait_until("a new picture", lambda: app.last_frame.seq > seq + 1)
+
+    assert tap_and_wait("takeCardFlat", "no card").startswith(
+        "failed: no 9x6 calibration card in the picture"
+    )
+    show("flat")
+    assert tap_and_wait("takeCardFlat", "flat").startswith("ok: the card is in the flat picture")
+    show("raised")
+    assert tap_and_wait("takeCardRaised", "raised").startswith("ok: the card is in the raised")
+    show(None)
+    answer = tap_and_wait("calibrateCamera", "calibrated")
+    assert answer.startswith("ok: camera"), answer
+    assert c.ui.item("cameraAnswer").property("text") == answer  # shown in full on the page
+    saved = json.loads((app.data_dir / "camera_calibration.json").read_text())
+    true_height = app.world.camera_model.position_mm[2]
+    assert abs(saved["position_mm"][2] / true_height - 1) < 0.015
+    actions = [a["action"] for a in _audit(app)]
+    assert {"camera_card_flat", "camera_card_raised", "calibrate_camera"} <= set(actions)
+    c.ui.tap("staffLeave")

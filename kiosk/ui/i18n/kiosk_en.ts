@@ -87,22 +87,22 @@
   <context>
     <name>CameraPanel</name>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="95" />
+      <location filename="../qml/CameraPanel.qml" line="133" />
       <source>Is everything on the list? Then tap Pay. To add or remove, just use the tray.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="121" />
+      <location filename="../qml/CameraPanel.qml" line="159" />
       <source>Checking your items… please keep your hands off the tray</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="222" />
+      <location filename="../qml/CameraPanel.qml" line="260" />
       <source>Something else</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="223" />
+      <location filename="../qml/CameraPanel.qml" line="261" />
       <source>Search</source>
       <translation type="unfinished" />
     </message>
@@ -374,147 +374,173 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="90" />
+      <location filename="../qml/StaffPanel.qml" line="94" />
       <source>age check</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="90" />
+      <location filename="../qml/StaffPanel.qml" line="94" />
       <source>items not resolved</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="91" />
+      <location filename="../qml/StaffPanel.qml" line="95" />
       <source>weight does not match</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="91" />
+      <location filename="../qml/StaffPanel.qml" line="95" />
       <source>shopper asked for help</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="92" />
+      <location filename="../qml/StaffPanel.qml" line="96" />
       <source>payment outcome unknown</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="92" />
+      <location filename="../qml/StaffPanel.qml" line="96" />
       <source>payment problem</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="93" />
+      <location filename="../qml/StaffPanel.qml" line="97" />
       <source>basket left unattended</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
+      <location filename="../qml/StaffPanel.qml" line="99" />
       <source>Sale %1 · %2</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="130" />
+      <location filename="../qml/StaffPanel.qml" line="134" />
       <source>Void line</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="136" />
+      <location filename="../qml/StaffPanel.qml" line="140" />
       <source>Total</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="150" />
+      <location filename="../qml/StaffPanel.qml" line="154" />
       <source>Approve age check</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="151" />
+      <location filename="../qml/StaffPanel.qml" line="155" />
       <source>I have seen the shopper's ID</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="155" />
+      <location filename="../qml/StaffPanel.qml" line="159" />
       <source>Override the weight check — reason:</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Items checked by staff</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Shopper's own item on tray</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Damaged packaging</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="179" />
+      <location filename="../qml/StaffPanel.qml" line="183" />
       <source>Override and continue</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="186" />
+      <location filename="../qml/StaffPanel.qml" line="190" />
       <source>Back to the shopper</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="193" />
+      <location filename="../qml/StaffPanel.qml" line="197" />
       <source>Cancel the sale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="209" />
+      <location filename="../qml/StaffPanel.qml" line="213" />
       <source>stable</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="209" />
+      <location filename="../qml/StaffPanel.qml" line="213" />
       <source>moving</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="217" />
+      <location filename="../qml/StaffPanel.qml" line="221" />
       <source>Zero the scale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="218" />
+      <location filename="../qml/StaffPanel.qml" line="222" />
       <source>with the tray empty</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="222" />
+      <location filename="../qml/StaffPanel.qml" line="226" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="271" />
+      <location filename="../qml/StaffPanel.qml" line="275" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="279" />
+      <location filename="../qml/StaffPanel.qml" line="283" />
       <source>Save empty-tray reference</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="280" />
+      <location filename="../qml/StaffPanel.qml" line="284" />
       <source>clear the tray first</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="304" />
+      <location filename="../qml/StaffPanel.qml" line="293" />
+      <source>Camera calibration: lay the printed card on the empty tray, then on the 100 mm block.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="301" />
+      <source>1. Card lying flat</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="302" />
+      <location filename="../qml/StaffPanel.qml" line="310" />
+      <source>take the picture</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="309" />
+      <source>2. Card on the block</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="317" />
+      <source>3. Calibrate the camera</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="349" />
       <source>Sales</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="312" />
+      <location filename="../qml/StaffPanel.qml" line="357" />
       <source>Audit log</source>
       <translation type="unfinished" />
     </message>

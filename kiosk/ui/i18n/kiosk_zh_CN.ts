@@ -86,22 +86,22 @@
   <context>
     <name>CameraPanel</name>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="95" />
+      <location filename="../qml/CameraPanel.qml" line="133" />
       <source>Is everything on the list? Then tap Pay. To add or remove, just use the tray.</source>
       <translation>清单无误？请点击付款。要增减商品，直接在托盘上放上或拿走即可。</translation>
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="121" />
+      <location filename="../qml/CameraPanel.qml" line="159" />
       <source>Checking your items… please keep your hands off the tray</source>
       <translation>正在识别商品…请先不要触碰托盘</translation>
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="222" />
+      <location filename="../qml/CameraPanel.qml" line="260" />
       <source>Something else</source>
       <translation>都不是</translation>
     </message>
     <message>
-      <location filename="../qml/CameraPanel.qml" line="223" />
+      <location filename="../qml/CameraPanel.qml" line="261" />
       <source>Search</source>
       <translation>搜索</translation>
     </message>
@@ -373,147 +373,173 @@
       <translation>记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="90" />
+      <location filename="../qml/StaffPanel.qml" line="94" />
       <source>age check</source>
       <translation>核验年龄</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="90" />
+      <location filename="../qml/StaffPanel.qml" line="94" />
       <source>items not resolved</source>
       <translation>商品未能确认</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="91" />
+      <location filename="../qml/StaffPanel.qml" line="95" />
       <source>weight does not match</source>
       <translation>重量不符</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="91" />
+      <location filename="../qml/StaffPanel.qml" line="95" />
       <source>shopper asked for help</source>
       <translation>顾客呼叫帮助</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="92" />
+      <location filename="../qml/StaffPanel.qml" line="96" />
       <source>payment outcome unknown</source>
       <translation>付款结果未知</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="92" />
+      <location filename="../qml/StaffPanel.qml" line="96" />
       <source>payment problem</source>
       <translation>付款异常</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="93" />
+      <location filename="../qml/StaffPanel.qml" line="97" />
       <source>basket left unattended</source>
       <translation>交易无人值守</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
+      <location filename="../qml/StaffPanel.qml" line="99" />
       <source>Sale %1 · %2</source>
       <translation>交易 %1 · %2</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="130" />
+      <location filename="../qml/StaffPanel.qml" line="134" />
       <source>Void line</source>
       <translation>删除此行</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="136" />
+      <location filename="../qml/StaffPanel.qml" line="140" />
       <source>Total</source>
       <translation>合计</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="150" />
+      <location filename="../qml/StaffPanel.qml" line="154" />
       <source>Approve age check</source>
       <translation>年龄核验通过</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="151" />
+      <location filename="../qml/StaffPanel.qml" line="155" />
       <source>I have seen the shopper's ID</source>
       <translation>已查看顾客证件</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="155" />
+      <location filename="../qml/StaffPanel.qml" line="159" />
       <source>Override the weight check — reason:</source>
       <translation>跳过重量核对 — 原因：</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Items checked by staff</source>
       <translation>工作人员已核对商品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Shopper's own item on tray</source>
       <translation>托盘上有顾客自带物品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="163" />
+      <location filename="../qml/StaffPanel.qml" line="167" />
       <source>Damaged packaging</source>
       <translation>包装破损</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="179" />
+      <location filename="../qml/StaffPanel.qml" line="183" />
       <source>Override and continue</source>
       <translation>确认并继续</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="186" />
+      <location filename="../qml/StaffPanel.qml" line="190" />
       <source>Back to the shopper</source>
       <translation>返回顾客界面</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="193" />
+      <location filename="../qml/StaffPanel.qml" line="197" />
       <source>Cancel the sale</source>
       <translation>取消交易</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="209" />
+      <location filename="../qml/StaffPanel.qml" line="213" />
       <source>stable</source>
       <translation>稳定</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="209" />
+      <location filename="../qml/StaffPanel.qml" line="213" />
       <source>moving</source>
       <translation>晃动中</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="217" />
+      <location filename="../qml/StaffPanel.qml" line="221" />
       <source>Zero the scale</source>
       <translation>秤归零</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="218" />
+      <location filename="../qml/StaffPanel.qml" line="222" />
       <source>with the tray empty</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="222" />
+      <location filename="../qml/StaffPanel.qml" line="226" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation>校准：把标准砝码放在托盘上，再选择其重量</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="271" />
+      <location filename="../qml/StaffPanel.qml" line="275" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation>橙色框是用于判断托盘是否稳定的区域。</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="279" />
+      <location filename="../qml/StaffPanel.qml" line="283" />
       <source>Save empty-tray reference</source>
       <translation>保存空托盘参考图</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="280" />
+      <location filename="../qml/StaffPanel.qml" line="284" />
       <source>clear the tray first</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="304" />
+      <location filename="../qml/StaffPanel.qml" line="293" />
+      <source>Camera calibration: lay the printed card on the empty tray, then on the 100 mm block.</source>
+      <translation>摄像头标定：先把打印的标定卡平放在空托盘上，再放到 100 毫米高的垫块上。</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="301" />
+      <source>1. Card lying flat</source>
+      <translation>1. 标定卡平放</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="302" />
+      <location filename="../qml/StaffPanel.qml" line="310" />
+      <source>take the picture</source>
+      <translation>拍照</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="309" />
+      <source>2. Card on the block</source>
+      <translation>2. 标定卡放在垫块上</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="317" />
+      <source>3. Calibrate the camera</source>
+      <translation>3. 标定摄像头</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="349" />
       <source>Sales</source>
       <translation>交易记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="312" />
+      <location filename="../qml/StaffPanel.qml" line="357" />
       <source>Audit log</source>
       <translation>操作日志</translation>
     </message>

@@ -84,6 +84,9 @@ Rectangle {
             Button { width: (actions.width - 6) / 2; text: "Printer: new roll"; onClicked: sp.simulator.paper("ok") }
             Button { width: (actions.width - 6) / 2; text: "Cover the camera"; onClicked: sp.simulator.cameraFault("black") }
             Button { width: (actions.width - 6) / 2; text: "Uncover the camera"; onClicked: sp.simulator.cameraFault("none") }
+            Button { width: (actions.width - 6) / 2; text: "Calibration card flat"; onClicked: sp.simulator.layCard("flat") }
+            Button { width: (actions.width - 6) / 2; text: "Card on the 100 mm block"; onClicked: sp.simulator.layCard("raised") }
+            Button { width: (actions.width - 6) / 2; text: "Take the card away"; onClicked: sp.simulator.takeCardAway() }
         }
     }
 }

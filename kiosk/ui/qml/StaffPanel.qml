@@ -61,6 +61,10 @@ Rectangle {
     Text {
         anchors.right: parent.right; anchors.rightMargin: 32 * sp.u
         anchors.verticalCenter: tabs.verticalCenter
+        width: parent.width - tabs.width - 80 * sp.u
+        horizontalAlignment: Text.AlignRight
+        elide: Text.ElideRight
+        visible: sp.tab !== 2  // the camera page shows its answers in full, under its steps
         text: sp.staff ? sp.staff.message : ""
         font.family: Theme.font; font.pixelSize: 22 * sp.u
         color: Theme.muted
@@ -279,6 +283,47 @@ Rectangle {
                     text: qsTr("Save empty-tray reference")
                     sub: qsTr("clear the tray first")
                     onClicked: sp.staff.captureEmptyTray()
+                }
+                // The fitter's calibration (the size check measures items with it):
+                // the same card pictures `kiosk calibrate-camera` reads.
+                Text {
+                    width: parent.width
+                    wrapMode: Text.WordWrap
+                    topPadding: 12 * sp.u
+                    text: qsTr("Camera calibration: lay the printed card on the empty tray, then on the 100 mm block.")
+                    font.family: Theme.font; font.pixelSize: 22 * sp.u
+                    color: Theme.ink
+                }
+                BigButton {
+                    objectName: "takeCardFlat"
+                    u: sp.u; width: parent.width
+                    filled: false; tint: Theme.staff
+                    text: qsTr("1. Card lying flat")
+                    sub: qsTr("take the picture")
+                    onClicked: sp.staff.takeCardPicture("flat")
+                }
+                BigButton {
+                    objectName: "takeCardRaised"
+                    u: sp.u; width: parent.width
+                    filled: false; tint: Theme.staff
+                    text: qsTr("2. Card on the block")
+                    sub: qsTr("take the picture")
+                    onClicked: sp.staff.takeCardPicture("raised")
+                }
+                BigButton {
+                    objectName: "calibrateCamera"
+                    u: sp.u; width: parent.width
+                    tint: Theme.staff
+                    text: qsTr("3. Calibrate the camera")
+                    onClicked: sp.staff.calibrateCamera()
+                }
+                Text {
+                    objectName: "cameraAnswer"
+                    width: parent.width
+                    wrapMode: Text.WordWrap
+                    text: sp.staff ? sp.staff.message : ""
+                    font.family: Theme.font; font.pixelSize: 22 * sp.u
+                    color: text.startsWith("failed") ? Theme.stop : Theme.ink
                 }
             }
         }
