@@ -553,6 +553,7 @@ def evaluate(
     tot: Counter = Counter()
     latencies = []
     examples: list[dict] = []
+    alarms: list[dict] = []  # honest baskets seen right that were not simply confirmed
     for scene, view in zip(scenes, views, strict=True):
         truth = receipt(Counter(it.sku for it in scene.items), catalog)
         vision_counts: Counter[str] = Counter()
@@ -592,16 +593,20 @@ def evaluate(
                 bucket["hidden_caught"] += not (accepted and not right)
             if d.verdict is Verdict.CORRECTED:
                 bucket["corrected_right"] += right
-        if accepted and not right and len(examples) < 12:
-            examples.append(
-                {
-                    "scene": scene.scene_id,
-                    "level": scene.level,
-                    "truth": dict(truth[0]),
-                    "loose": list(truth[1]),
-                    "decision": d.explain() | {"considered": None},
-                }
-            )
+        honest_alarm = (
+            not hidden and vision_ok and len(truth[1]) <= 1 and d.verdict is not Verdict.CONFIRMED
+        )
+        for wanted, kept in ((accepted and not right, examples), (honest_alarm, alarms)):
+            if wanted and len(kept) < 12:
+                kept.append(
+                    {
+                        "scene": scene.scene_id,
+                        "level": scene.level,
+                        "truth": dict(truth[0]),
+                        "loose": list(truth[1]),
+                        "decision": d.explain() | {"considered": None},
+                    }
+                )
     lat = np.array(latencies) * 1000 if latencies else np.zeros(1)
     report = _rates(tot)
     report["by_level"] = {
@@ -613,6 +618,7 @@ def evaluate(
         "max": round(float(lat.max()), 2),
     }
     report["wrong_examples"] = examples
+    report["false_alarm_examples"] = alarms
     return report
 
 
@@ -733,7 +739,11 @@ def build_parser() -> argparse.ArgumentParser:
         "as an item, instead of its default: to choose on validation scenes, never on test",
     )
     ap.add_argument("--json", action="store_true", help="print JSON only")
-    ap.add_argument("--examples", action="store_true", help="include wrong receipts in the JSON")
+    ap.add_argument(
+        "--examples",
+        action="store_true",
+        help="include wrong receipts and false alarms (up to 12 each) in the JSON",
+    )
     return ap
 
 
@@ -800,6 +810,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if not args.examples:
         report.pop("wrong_examples")
+        report.pop("false_alarm_examples")
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
