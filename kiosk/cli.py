@@ -59,6 +59,21 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibration_card(args: argparse.Namespace) -> int:
+    from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError
+    from kiosk.vision.card_print import card_geometry, card_svg
+
+    try:
+        card = CalibrationCard.parse(args.card, args.square_mm)
+    except CalibrationError as err:
+        print(f"kiosk calibration-card: {err}", file=sys.stderr)
+        return 2
+    args.out.write_text(card_svg(card))
+    width, height, _ = card_geometry(card)
+    print(f"{args.out}: {width:g} x {height:g} mm; print at 100 % and check the 100 mm bar")
+    return 0
+
+
 def _cmd_calibrate_camera(args: argparse.Namespace) -> int:
     """A picture of the calibration card on the tray → `[vision.camera_calibration]`."""
     import cv2
@@ -145,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cal.add_argument("--raise-mm", type=float, default=None, help="the block's height")
     cal.set_defaults(fn=_cmd_calibrate_camera)
+    card = sub.add_parser(
+        "calibration-card",
+        help="the calibration card to print (SVG in mm) for calibrate-camera and the "
+        "staff panel's camera calibration",
+    )
+    card.add_argument("--out", type=Path, required=True, help="SVG file to write")
+    card.add_argument("--card", default="9x6", help="inner corners, COLSxROWS (default 9x6)")
+    card.add_argument("--square-mm", type=float, default=25.0, help="square size (default 25)")
+    card.set_defaults(fn=_cmd_calibration_card)
     bench = sub.add_parser("bench", help="benchmarks, printed as JSON")
     bench.add_argument("name", help="store | vision | sync | ui | calibration")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
