@@ -292,6 +292,16 @@ class Maintenance:
         self.app.save_calibration(span)
         return f"ok: span {span} ({reading.grams} g read as {reference_g} g)"
 
+    def close_lane(self) -> None:
+        """Staff took the idle kiosk: nothing on the tray starts a sale meanwhile."""
+        self.app.watch.lane_closed = True
+
+    def open_lane(self) -> None:
+        """Staff left: the tray as it is now is decided (an item left on it is seen)."""
+        if self.app.watch.lane_closed:
+            self.app.watch.lane_closed = False
+            self.app.redecide()
+
     def take_card_picture(self, which: str) -> str:
         return self.app.fitting.take(which)
 

@@ -85,6 +85,9 @@ class TrayWatch:
         self.live_listeners: list[Callable[[LiveTray], None]] = []
         self.weight_listeners: list[Callable[[ScaleEvent], None]] = []
         self.decisions = 0
+        # Staff have the idle kiosk for maintenance (a calibration card or a reference
+        # weight on the tray): what lies there then starts no sale.
+        self.lane_closed = False
 
     # ---- inputs --------------------------------------------------------------
 
@@ -102,7 +105,7 @@ class TrayWatch:
             elif m.quiet_frames == 1 or self._still_since is None:
                 self._still_since = outcome.frame.timestamp
         if post_moving:
-            self._post(TrayMoving(self._wall()))
+            self._tell(TrayMoving(self._wall()))
         items = outcome.result.items if outcome.result is not None else ()
         h, w = outcome.frame.image.shape[:2]
         live = LiveTray(items, (w, h), m.moving, outcome.frame.timestamp)
@@ -140,9 +143,15 @@ class TrayWatch:
                 self._weight = None
                 self._weight_stable_since = None
         if post_moving:
-            self._post(TrayMoving(self._wall()))
+            self._tell(TrayMoving(self._wall()))
         if redo:
             self._maybe_decide()
+
+    def _tell(self, event) -> None:
+        """A tray event to the checkout, unless staff have the idle kiosk (`lane_closed`)."""
+        if self.lane_closed and self._checkout().phase is Phase.IDLE:
+            return
+        self._post(event)
 
     # ---- the decision ----------------------------------------------------------
 
@@ -165,11 +174,15 @@ class TrayWatch:
             scale_at = self._weight_stable_since or weight.at
             stable_at = max(camera_at, scale_at)
         checkout = self._checkout()
+        if self.lane_closed and checkout.phase is Phase.IDLE:
+            with self._lock:
+                self._decided = None  # decided afresh when the lane opens
+            return
         if view.empty and abs(grams) <= EMPTY_G:
             # Nothing seen, nothing weighed: the tray is empty, whatever the basket says
             # (scanned items are in the shopper's hand or bag; the checkout knows).
             self.decisions += 1
-            self._post(TrayEmptied(self._wall()))
+            self._tell(TrayEmptied(self._wall()))
             return
         known = known_items(checkout.basket) if checkout.phase in _SHOPPING else {}
         try:
@@ -181,7 +194,7 @@ class TrayWatch:
         note = SettleNote(view, decision, grams, stable_at, self._clock(), camera_at, scale_at)
         for cb in self.settle_listeners:
             cb(note)
-        self._post(TraySettled(self._wall(), decision.to_outcome(self._language())))
+        self._tell(TraySettled(self._wall(), decision.to_outcome(self._language())))
 
     def redecide(self) -> None:
         """Decide the same still tray again: the shopper named or scanned an item."""

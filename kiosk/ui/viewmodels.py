@@ -731,6 +731,8 @@ class StaffViewModel(QObject):
     def _after_login(self, result) -> None:
         status = result.status
         if status is LoginStatus.OK:
+            if self._maintenance is not None and self._checkout().phase is Phase.IDLE:
+                self._maintenance.close_lane()  # maintenance, not a sale: see TrayWatch
             self._staff_id = result.member.staff_id
             self._staff_name = result.member.name
             self._message = ""
@@ -819,6 +821,8 @@ class StaffViewModel(QObject):
         if self._staff_id:
             sid = self._staff_id
             self._pool.submit(self.desk.audit, sid, "logout", {})
+            if self._maintenance is not None:
+                self._maintenance.open_lane()
         self._staff_id = self._staff_name = self._message = self._pending_id = ""
         self._open = False
         self._idle.stop()

@@ -165,7 +165,11 @@ def test_staff_maintenance_zero_calibrate_and_empty_tray_reference_are_audited(k
     assert abs(app.watch.span - 1) < 0.01
     actions = [a["action"] for a in _audit(app)]
     assert {"zero_scale", "empty_tray_reference", "calibrate_scale"} <= set(actions)
+    # the reference weight on the idle kiosk started no sale while staff had it ...
+    assert c.phase() == "idle" and app.store.recent_sales() == []
     c.ui.tap("staffLeave")
+    # ... and once staff leave, what is left on the tray is seen
+    c.wait_phase("review", "placing", timeout=10)
 
 
 def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
