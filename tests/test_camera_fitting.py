@@ -52,6 +52,17 @@ def fitting(tmp_path, kiosk) -> CameraFitting:
     return CameraFitting(tmp_path, kiosk.frame, kiosk.apply, clock=lambda: 1_764_800_000.0)
 
 
+def calibrated(tmp_path, shots) -> CameraFitting:
+    """A fitting that took both card pictures and solved the camera."""
+    kiosk = Kiosk(shots)
+    fit = fitting(tmp_path, kiosk)
+    for which in ("flat", "raised"):
+        kiosk.showing = which
+        fit.take(which)
+    assert fit.solve().startswith("ok")
+    return fit
+
+
 def close_to_the_true_camera(cam) -> None:
     assert cam.position_mm[2] == pytest.approx(CAM.position_mm[2], rel=0.015)
     assert cam.focal_per_width == pytest.approx(CAM.focal_per_width, rel=0.015)
@@ -123,12 +134,7 @@ def test_a_bad_saved_calibration_is_not_used_and_says_why(tmp_path, caplog, cont
 
 
 def test_a_calibration_of_another_picture_shape_is_not_used(tmp_path, shots, caplog):
-    kiosk = Kiosk(shots)
-    fit = fitting(tmp_path, kiosk)
-    for which in ("flat", "raised"):
-        kiosk.showing = which
-        fit.take(which)
-    assert fit.solve().startswith("ok")
+    fit = calibrated(tmp_path, shots)
     assert fit.load((640, 480)) is None
     assert "was made at 1280x720, the camera gives 640x480" in caplog.text
 
@@ -139,12 +145,7 @@ def test_a_restarted_kiosk_measures_with_the_calibration_its_fitter_made(
     """The calibration made in maintenance mode wins over the demo's own fitting."""
     monkeypatch.setenv("KIOSK_DEMO_DETECTOR", "model")
     config = load_config(environ={"KIOSK__SYNC__ENABLED": "false"})
-    kiosk = Kiosk(shots)
-    fit = fitting(tmp_path, kiosk)
-    for which in ("flat", "raised"):
-        kiosk.showing = which
-        fit.take(which)
-    assert fit.solve().startswith("ok")
+    calibrated(tmp_path, shots)  # the fitter, before the restart
     saved = json.loads((tmp_path / CALIBRATION_FILE).read_text())
     app = KioskApp(config, data_dir=tmp_path, camera_size=(1280, 720), use_model=True)
     try:

@@ -147,11 +147,14 @@ class TrayWatch:
         if redo:
             self._maybe_decide()
 
+    def _closed_to_sales(self, checkout: Checkout) -> bool:
+        """Staff have the idle kiosk (`lane_closed`): the tray starts no sale."""
+        return self.lane_closed and checkout.phase is Phase.IDLE
+
     def _tell(self, event) -> None:
-        """A tray event to the checkout, unless staff have the idle kiosk (`lane_closed`)."""
-        if self.lane_closed and self._checkout().phase is Phase.IDLE:
-            return
-        self._post(event)
+        """A tray event to the checkout, unless the lane is closed to sales."""
+        if not self._closed_to_sales(self._checkout()):
+            self._post(event)
 
     # ---- the decision ----------------------------------------------------------
 
@@ -174,7 +177,7 @@ class TrayWatch:
             scale_at = self._weight_stable_since or weight.at
             stable_at = max(camera_at, scale_at)
         checkout = self._checkout()
-        if self.lane_closed and checkout.phase is Phase.IDLE:
+        if self._closed_to_sales(checkout):
             with self._lock:
                 self._decided = None  # decided afresh when the lane opens
             return

@@ -354,7 +354,7 @@ def shopper_fault(c: Context) -> None:
     c.pay_and_leave("qr", "none", "fault")
 
 
-def _frames_after(app, seq: int) -> bool:
+def frames_after(app, seq: int) -> bool:
     """Two camera frames after frame `seq`: the next one may have been drawn before."""
     return app.last_frame is not None and app.last_frame.seq > seq + 1
 
@@ -373,7 +373,7 @@ def fitter_camera(c: Context) -> None:
     for where, button in (("flat", "takeCardFlat"), ("raised", "takeCardRaised"), (None, "")):
         seq = c.app.last_frame.seq if c.app.last_frame else 0
         c.app.world.lay_card(where) if where else c.app.world.take_card_away()
-        wait_until("the camera's next pictures", lambda s=seq: _frames_after(c.app, s))
+        wait_until("the camera's next pictures", lambda s=seq: frames_after(c.app, s))
         if button:
             before = staff.message
             c.ui.tap(button)

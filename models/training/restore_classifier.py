@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from kiosk.vision.crops import crops_to_tensor
 from models.training.crop_net import CropNet
 from models.training.train_crops import export_onnx
 
@@ -80,8 +81,7 @@ def _same_as_shipped(exported: Path, shipped: Path, size: int) -> None:
     geometry = rng.uniform(0, 1, (4, 4)).astype(np.float32)
     ours = ort.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
     theirs = ort.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
-    as_float = crops[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    a = ours.run(None, {"crops": as_float, "geometry": geometry})[0]
+    a = ours.run(None, {"crops": crops_to_tensor(crops), "geometry": geometry})[0]
     b = theirs.run(None, {"crops": crops, "geometry": geometry})[0]
     if a.shape != b.shape:
         raise SystemExit(

@@ -292,7 +292,7 @@ def test_the_fitter_calibrates_the_camera_from_the_staff_panel(kiosk_app):
     def show(where: str | None):
         app.world.lay_card(where) if where else app.world.take_card_away()
         seq = app.last_frame.seq
-        wait_until("a new picture", lambda: app.last_frame.seq > seq + 1)
+        wait_until("a new picture", lambda: demo.frames_after(app, seq))
 
     assert tap_and_wait("takeCardFlat", "no card").startswith(
         "failed: no 9x6 calibration card in the picture"
