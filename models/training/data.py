@@ -1,7 +1,8 @@
 """Scene sets → training batches.
 
 Every image is letterboxed once, with the kiosk's own `letterbox`, to the model's
-input size and kept in memory as uint8; augmentation works on those canvases. So the
+input size and kept as uint8 (in memory, or memory-mapped from the training's cache
+file: `ImageStack`); augmentation works on those canvases. So the
 pixels the model learns from went through exactly the resize the kiosk will do.
 
 Augmentation is for what changes between kiosks and hours, not between products:
@@ -12,6 +13,7 @@ tells Cola Classic from Cola Lemon.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +27,35 @@ from kiosk.vision.scenes import Scene, load_scenes
 FILL = 114
 
 
+class ImageStack(Sequence):
+    """Several (n, H, W, 3) image arrays read as one, without copying them together.
+
+    The arrays may be memory-mapped cache files: at 640x352 a canvas is 0.68 MB, and
+    concatenating 18,000 of them held the sets twice over for a moment (24 GB) and
+    ran the machine out of memory. Mapped, the pages are the kernel's cache, which it
+    drops under pressure instead of killing the run."""
+
+    def __init__(self, parts: Sequence[np.ndarray]):
+        self.parts = list(parts)
+        self._starts = np.cumsum([0] + [len(p) for p in self.parts])
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return ImageStack([self[i][None] for i in range(*index.indices(len(self)))])
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        part = int(np.searchsorted(self._starts, index, side="right")) - 1
+        return self.parts[part][index - self._starts[part]]
+
+
 @dataclass
 class Canvases:
-    images: np.ndarray  # (n, H, W, 3) uint8 BGR letterboxed
+    images: np.ndarray | ImageStack  # (n, H, W, 3) uint8 BGR letterboxed
     boxes: list[np.ndarray]  # per image (k, 4) xyxy in input pixels
     classes: list[np.ndarray]  # per image (k,)
     scenes: list[Scene]

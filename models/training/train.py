@@ -29,7 +29,14 @@ import torch
 
 from kiosk.vision.metrics import SceneOutcome, checkout_metrics
 from kiosk.vision.postprocess import DecodeParams, decode
-from models.training.data import AugmentConfig, Canvases, augment, load_canvases, to_batch
+from models.training.data import (
+    AugmentConfig,
+    Canvases,
+    ImageStack,
+    augment,
+    load_canvases,
+    to_batch,
+)
 from models.training.export import export_onnx
 from models.training.loss import DetectionLoss
 from models.training.net import TrayNet
@@ -72,20 +79,33 @@ class EMA:
 
 
 def cached_canvases(root: Path, input_size: tuple[int, int], log: Log) -> Canvases:
-    """Letterboxing thousands of PNGs takes minutes; a resumed run reuses the result."""
+    """Letterboxing thousands of PNGs takes minutes; a resumed run reuses the result.
+    The canvases are kept in a .npy file and memory-mapped (see `ImageStack`), the
+    boxes and scene records beside them in a pickle."""
     w, h = input_size
-    cache = root / f".canvases_{w}x{h}.pkl"
-    if cache.exists() and cache.stat().st_mtime >= (root / "classes.txt").stat().st_mtime:
+    cache = root / f".canvases_{w}x{h}.v2.pkl"
+    pixels = cache.with_suffix(".npy")
+    fresh = (root / "classes.txt").stat().st_mtime
+    if cache.exists() and pixels.exists() and cache.stat().st_mtime >= fresh:
         with cache.open("rb") as f:
             data = pickle.load(f)
-        log(f"loaded {len(data.scenes)} canvases from {cache}")
-        return data
+        data.images = np.load(pixels, mmap_mode="r")
+        if len(data.images) == len(data.scenes):
+            log(f"loaded {len(data.scenes)} canvases from {cache}")
+            return data
     t0 = time.time()
     data = load_canvases(root, input_size)
+    # the pixels first, the pickle last: a pickle on disk means its pixels are whole
+    tmp = pixels.with_suffix(".tmp.npy")
+    np.save(tmp, data.images)
+    os.replace(tmp, pixels)
+    images, data.images = data.images, np.zeros((0, h, w, 3), np.uint8)
     tmp = cache.with_suffix(".tmp")
     with tmp.open("wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, cache)
+    del images  # the letterboxed copy in memory: train from the mapped file instead
+    data.images = np.load(pixels, mmap_mode="r")
     log(f"letterboxed {len(data.scenes)} images of {root} in {time.time() - t0:.0f}s")
     return data
 
@@ -101,7 +121,7 @@ def merge_canvases(parts: list[Canvases]) -> Canvases:
     if any(p.labels != parts[0].labels for p in parts):
         raise SystemExit("training sets have different classes.txt")
     return Canvases(
-        images=np.concatenate([p.images for p in parts]),
+        images=ImageStack([p.images for p in parts]),
         boxes=[b for p in parts for b in p.boxes],
         classes=[c for p in parts for c in p.classes],
         scenes=[s for p in parts for s in p.scenes],

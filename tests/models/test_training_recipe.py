@@ -248,3 +248,35 @@ def test_the_size_check_is_shipped_for_the_catalogs_cans_of_one_girth():
     assert section["sizes_mm"] == {"beer-seabreeze-330": (66.0, 115.0),
                                    "beer-seabreeze-500": (66.0, 168.0)}  # fmt: skip
     assert size_check_section(DEMO_CATALOG, labels[1:], 0.05) is None  # one beer alone
+
+
+def test_two_sets_train_from_memory_mapped_canvases_as_letterboxed(tmp_path):
+    """The sets' canvases are cached once, then read from the mapped file (no copy of
+    all sets together in memory): the same pixels and boxes as letterboxing afresh."""
+    from models.training.data import ImageStack, load_canvases
+    from models.training.train import Log, cached_canvases, merge_canvases
+
+    _tiny_set(tmp_path / "a", 5, 1)
+    _tiny_set(tmp_path / "b", 3, 2)
+    log = Log(tmp_path / "log.txt")
+    made = [cached_canvases(tmp_path / s, (96, 64), log) for s in "ab"]
+    again = [cached_canvases(tmp_path / s, (96, 64), log) for s in "ab"]
+    assert "loaded 5 canvases" in (tmp_path / "log.txt").read_text()
+    fresh = [load_canvases(tmp_path / s, (96, 64)) for s in "ab"]
+    for cached in (made, again):
+        assert all(isinstance(c.images, np.memmap) for c in cached)
+        both = merge_canvases(cached)
+        assert isinstance(both.images, ImageStack) and len(both.images) == 8
+        expect = np.concatenate([f.images for f in fresh])
+        for i in range(-8, 8):
+            assert np.array_equal(both.images[i], expect[i])
+        assert np.array_equal(np.stack(list(both.images[3:7])), expect[3:7])
+        boxes = fresh[0].boxes + fresh[1].boxes
+        assert all(np.array_equal(x, y) for x, y in zip(both.boxes, boxes, strict=True))
+    with pytest.raises(IndexError):
+        both.images[8]
+
+    # a half-written cache (pixels without their records) is made again, not trusted
+    (tmp_path / "a" / ".canvases_96x64.v2.pkl").unlink()
+    redone = cached_canvases(tmp_path / "a", (96, 64), log)
+    assert np.array_equal(np.asarray(redone.images), fresh[0].images)
