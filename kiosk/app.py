@@ -77,7 +77,8 @@ from kiosk.station.tray_watch import TrayWatch
 from kiosk.store import SalesStore
 from kiosk.sync import SyncState, SyncWorker
 from kiosk.vision.pipeline import HealthState, VisionPipeline
-from kiosk.vision.session import open_detector
+from kiosk.vision.produce_size import ProduceSizer
+from kiosk.vision.session import Detector, open_detector
 
 log = logging.getLogger(__name__)
 
@@ -471,6 +472,12 @@ class KioskApp:
             on_view=self.watch.on_view,
             on_preview=self._on_preview,
             on_outcome=self.watch.on_frame,
+            # Only a trained model's boxes: the catalog's size law (`size_weight.looks`)
+            # was learned from outlines like theirs; the demo's oracle boxes an item's
+            # whole projected body, a third bigger.
+            sizer=ProduceSizer.from_catalog(self.catalog)
+            if isinstance(self.detector, Detector)
+            else None,
         )
         self.monitor = DeviceMonitor(
             {"camera": self._camera_status, "scale": self._scale_status},

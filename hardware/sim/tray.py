@@ -195,6 +195,26 @@ def draw_weight(product: SimProduct, rng: np.random.Generator) -> float:
     return round(max(w, 0.4 * product.weight_g), 1)
 
 
+# How far one fruit's shape strays from its kind's (log sd of its footprint at a given
+# weight). A flatter apple looks bigger from above than a round one of the same weight,
+# so a camera that sizes produce reads its weight only to about 3 x this (10 %).
+PRODUCE_SHAPE_SD = 0.035
+
+
+def produce_size(
+    footprint: tuple[float, float], height: float, weight_ratio: float, look_seed: int
+) -> tuple[tuple[float, float], float]:
+    """A piece of produce's footprint and height: a heavier apple is a bigger apple
+    (size follows the cube root of the weight), and each piece has its own shape: its
+    footprint wider or narrower by `PRODUCE_SHAPE_SD`, its height the other way, at the
+    same volume. Drawn from the piece's own look seed, so the tray's random stream, and
+    with it every other item of a scene, stays as it was."""
+    k = weight_ratio ** (1 / 3)
+    e = float(np.clip(np.random.default_rng([look_seed, 1]).normal(0.0, 1.0), -3, 3))
+    s = math.exp(PRODUCE_SHAPE_SD * e)
+    return (footprint[0] * k * s, footprint[1] * k * s), height * k / (s * s)
+
+
 class VirtualTray:
     """The world state. Thread-safe; observers receive typed events in order.
 
@@ -285,22 +305,22 @@ class VirtualTray:
                 base, resting_on = below.top_mm, on
             footprint, height = item_dimensions(product, face)
             w = draw_weight(product, self._rng) if weight_g is None else float(weight_g)
+            variant = int(self._rng.integers(0, 1 << 16)) if variant is None else variant
+            look_seed = int(self._rng.integers(0, 1 << 31))
             if product.shape == "produce":
-                # a heavier apple is a bigger apple: size follows the cube root of weight
-                k = (w / product.weight_g) ** (1 / 3)
-                footprint, height = (footprint[0] * k, footprint[1] * k), height * k
+                footprint, height = produce_size(footprint, height, w / product.weight_g, look_seed)
             item = TrayItem(
                 item_id=next(self._ids),
                 sku=sku,
                 weight_g=w,
                 pose=Pose(float(x_mm), float(y_mm), float(angle_deg)),
                 face=face,
-                variant=int(self._rng.integers(0, 1 << 16)) if variant is None else variant,
+                variant=variant,
                 footprint_mm=footprint,
                 height_mm=height,
                 base_mm=base,
                 resting_on=resting_on,
-                look_seed=int(self._rng.integers(0, 1 << 31)),
+                look_seed=look_seed,
             )
             self._items[item.item_id] = item
             self._emit(ItemPlaced(item, self._clock()))

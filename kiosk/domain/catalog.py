@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # Guards against absurd data (a price typed in yuan-with-decimals, a weight in mg).
 MAX_PRICE = 10_000_00  # 10,000 yuan for one item or one kg
@@ -52,6 +52,21 @@ def ean13_is_valid(code: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeWeight:
+    """How a piece of loose produce's weight follows its size as the camera sees it.
+
+    looks: the apparent linear size of a piece of nominal weight against `size_mm`
+      (a fruit's outline is rounder and smaller than its bounding size).
+    sd: the log standard deviation of a piece's weight once its apparent size is
+      known (fruit of one size differ in shape and density; the outline misleads).
+    Learned from pieces weighed alone (`python -m kiosk.evaluation.produce_sizes`).
+    """
+
+    looks: float
+    sd: float
+
+
+@dataclass(frozen=True, slots=True)
 class Product:
     sku: str
     barcode: str
@@ -68,6 +83,7 @@ class Product:
     size_mm: tuple[int, int, int]  # width, length, height as it rests on the tray
     colors: tuple[str, ...]
     family: str | None
+    size_weight: SizeWeight | None = None  # loose produce only
 
     @property
     def sold_by_weight(self) -> bool:
@@ -75,6 +91,13 @@ class Product:
 
     def name(self, language: str) -> str:
         return self.name_zh if language.startswith("zh") else self.name_en
+
+
+class _SizeWeightRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    looks: float = Field(ge=0.5, le=1.5)
+    sd: float = Field(gt=0.0, le=1.0)
 
 
 class _ProductRecord(BaseModel):
@@ -95,6 +118,13 @@ class _ProductRecord(BaseModel):
     size_mm: tuple[int, int, int]
     colors: tuple[str, ...] = Field(min_length=1)
     family: str | None = None
+    size_weight: _SizeWeightRecord | None = None
+
+    @model_validator(mode="after")
+    def _size_weight_is_for_produce(self) -> _ProductRecord:
+        if self.size_weight is not None and self.pricing is not Pricing.PER_KG:
+            raise ValueError("size_weight is only for products sold by weight (pricing per_kg)")
+        return self
 
     @field_validator("barcode")
     @classmethod
@@ -166,6 +196,9 @@ def parse_catalog(doc: Mapping[str, Any]) -> Catalog:
             size_mm=p.size_mm,
             colors=p.colors,
             family=p.family,
+            size_weight=(
+                SizeWeight(p.size_weight.looks, p.size_weight.sd) if p.size_weight else None
+            ),
         )
         for p in record.products
     ]

@@ -22,6 +22,9 @@ class SeenItem:
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in frame pixels
     candidates: tuple[Candidate, ...]
     votes: int = 1  # how many of the aggregated still frames saw this box
+    # For loose produce the calibrated camera could measure (`kiosk.vision.produce_size`):
+    # (SKU, the piece's linear size against that SKU's nominal one), per produce candidate.
+    sizes: tuple[tuple[str, float], ...] = ()
 
     @property
     def best(self) -> Candidate:

@@ -76,6 +76,7 @@ from kiosk.vision.config import VisionConfig, VotingConfig
 from kiosk.vision.evaluate import EVAL_CACHE, render_set
 from kiosk.vision.postprocess import OutputError
 from kiosk.vision.preprocess import FrameError, check_frame
+from kiosk.vision.produce_size import ProduceSizer
 from kiosk.vision.scenes import Scene, SceneSetError, iter_scenes, read_classes
 from kiosk.vision.session import Detector
 from kiosk.vision.stability import vote
@@ -407,7 +408,11 @@ def held_out_set(count: int, seed: int, workers: int) -> Path:
 
 
 def detector_views(
-    data: Path, detector: Detector, catalog: Catalog, limit: int | None = None
+    data: Path,
+    detector: Detector,
+    catalog: Catalog,
+    limit: int | None = None,
+    sizer: ProduceSizer | None = None,
 ) -> tuple[list[SimScene], list[TrayView], list[float]]:
     """Each picture of a scene set through the detector as one still frame of the
     kiosk's camera, with the scene's truth from its manifest; also each picture's bare
@@ -431,6 +436,8 @@ def detector_views(
             [result.items], 1, match_iou, topk, scene.frame_size, 0.0, detector.version,
             [result.doubtful],
         )  # fmt: skip
+        if sizer is not None:  # the kiosk's pipeline measures produce after the vote
+            view = sizer.measure(view, picture.camera())
         scenes.append(scene)
         views.append(view)
     if not scenes:
@@ -472,13 +479,15 @@ def _model_source(
         data, limit = args.scene_dir, args.scenes
     else:
         data, limit = held_out_set(args.scenes, args.seed, args.workers), None
-    scenes, views, run_ms = detector_views(data, detector, catalog, limit)
+    sizer = ProduceSizer.from_catalog(catalog) if args.produce_sizes else None
+    scenes, views, run_ms = detector_views(data, detector, catalog, limit, sizer)
     source = {
         "detector": "model",
         "model": detector.version,
         "provider": detector.provider,
         "score_threshold": detector.params.score_threshold,
         "frames_per_view": 1,
+        "produce_sizes": sizer is not None,
         "infer_ms_mean": round(float(np.mean(run_ms)), 2),
         "scenes_from": str(data),
         "profile_calibration": {
@@ -712,6 +721,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--model", default=VisionConfig().model, help="model name")
     model.add_argument("--version", type=int, default=None, help="model version (default newest)")
     model.add_argument("--threads", type=int, default=0, help="onnxruntime threads (0 = auto)")
+    model.add_argument(
+        "--no-produce-sizes",
+        dest="produce_sizes",
+        action="store_false",
+        help="do not measure loose produce (its weight then has the catalog's spread)",
+    )
     model.add_argument("--workers", type=int, default=2, help="rendering processes")
     ap.add_argument("--resolution", type=float, default=2.0, help="scale division, g")
     ap.add_argument("--noise", type=float, default=1.0, help="scale noise sd, g")

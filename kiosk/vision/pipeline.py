@@ -25,6 +25,7 @@ from hardware.camera.frames import CameraFault, Frame, FrameSource
 from kiosk.domain.tray_view import TrayView
 from kiosk.vision.config import VisionConfig
 from kiosk.vision.preprocess import FrameError, check_frame
+from kiosk.vision.produce_size import ProduceSizer
 from kiosk.vision.session import FrameResult, PreparedFrame
 from kiosk.vision.stability import Motion, StillFrameVoter, TrayMotion
 
@@ -147,6 +148,7 @@ class VisionPipeline:
         on_preview: Callable[[Frame], None] | None = None,
         on_outcome: Callable[[FrameOutcome], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sizer: ProduceSizer | None = None,
     ):
         if not isinstance(detector, FrameDetector):
             raise TypeError(f"{type(detector).__name__} is not a FrameDetector (prepare, "
@@ -158,6 +160,9 @@ class VisionPipeline:
         self.on_preview = on_preview
         self.on_outcome = on_outcome
         self.clock = clock
+        # Loose produce measured through the detector's calibrated camera, once a view
+        # is voted (its weight follows its size: `kiosk.vision.produce_size`).
+        self.sizer = sizer
         self.box = LatestFrame()
         self.motion = TrayMotion(config.stability, config.tray_region)
         self.voter = StillFrameVoter(config.voting, topk=detector.params.topk)
@@ -287,6 +292,8 @@ class VisionPipeline:
         )
         if view is not None:
             self._settled = True
+            if self.sizer is not None:
+                view = self.sizer.measure(view, getattr(self.detector, "camera", None))
         return view
 
     def _emit(self, view: TrayView | None, outcome: FrameOutcome) -> None:

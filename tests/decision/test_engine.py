@@ -503,3 +503,45 @@ def test_doubtful_boxes_alone_on_an_empty_scale_are_an_empty_tray(engine, catalo
     view = with_doubtful(tray(), half_seen(catalog, "cola-classic-330", 10, 10))
     d = engine.decide(view, Decimal(0))
     assert d.verdict is Verdict.CONFIRMED and not d.counts
+
+
+# ---- loose produce the camera sized --------------------------------------------
+
+
+def sized(item: SeenItem, catalog, grams: float) -> SeenItem:
+    """`item` as the sizer reports a piece of `grams`: its apparent size follows the
+    cube root of its weight (`ProduceSizer`, `WeightModel.piece`)."""
+    p = catalog.get(item.best.sku)
+    return replace(item, sizes=((p.sku, p.size_weight.looks * (grams / p.weight_g) ** (1 / 3)),))
+
+
+def test_an_item_the_camera_missed_cannot_hide_in_produce_it_sized(engine, catalog):
+    # a 150 g tomato and an unseen 58 g pack of gum: within the spread of tomatoes
+    # (30 g), not of a tomato of the size the camera measured (about 18 g). A 49 g
+    # chocolate bar is still within it: the outline tells a fruit's weight to ~15 %.
+    plain = seen(catalog, "tomato", 10, 10)
+    weight = Decimal(150 + 58)
+    assert engine.decide(tray(plain), weight).verdict is Verdict.CONFIRMED
+    d = engine.decide(tray(sized(plain, catalog, 150)), weight)
+    assert d.verdict is not Verdict.CONFIRMED
+    assert not d.weighed  # nothing priced on a weight the tray does not explain
+
+
+def test_a_big_tomato_the_camera_sized_is_confirmed_at_its_weight(engine, catalog):
+    big = sized(seen(catalog, "tomato", 10, 10), catalog, 215)  # 2.2 sd over nominal
+    d = engine.decide(tray(big, seen(catalog, "cola-classic-330", 400, 10)), Decimal(215 + 345))
+    assert d.verdict is Verdict.CONFIRMED
+    assert d.weighed == (("tomato", Decimal(215)),)
+
+
+def test_a_sized_piece_narrows_its_weight_but_never_past_the_law_of_its_sizes(catalog):
+    weights = WeightModel.from_catalog(catalog)
+    prior = weights.item("apple-fuji")
+    looks = catalog.get("apple-fuji").size_weight.looks
+    same = weights.piece("apple-fuji", looks)
+    bigger = weights.piece("apple-fuji", looks * 1.1)
+    assert same.mean_g == pytest.approx(prior.mean_g, rel=0.01)
+    assert same.sd_g < prior.sd_g * 0.8
+    assert prior.mean_g < bigger.mean_g < prior.mean_g * 1.1**3
+    assert weights.piece("cola-classic-330", 1.0) is None  # packaged: the catalog's spread
+    assert weights.piece("apple-fuji", float("nan")) is None

@@ -110,3 +110,14 @@ def test_toml_catalog_is_accepted(tmp_path, doc):
     path.write_text("".join(lines), encoding="utf-8")
     cat = load_catalog(path)
     assert cat.get(p["sku"]).pricing is Pricing(p["pricing"])
+
+
+def test_only_produce_sold_by_weight_may_carry_a_size_weight_law(doc, catalog):
+    apple = catalog.get("apple-fuji").size_weight
+    assert apple is not None and 0.8 < apple.looks < 1.0 and 0 < apple.sd < 0.3
+    assert catalog.get("cola-classic-330").size_weight is None
+    bad = copy.deepcopy(doc)
+    cola = next(p for p in bad["products"] if p["sku"] == "cola-classic-330")
+    cola["size_weight"] = {"looks": 0.93, "sd": 0.1}
+    with pytest.raises(CatalogError, match=r"(?s)cola-classic-330.*only for products sold by"):
+        parse_catalog(bad)

@@ -81,7 +81,21 @@ def test_produce_size_follows_its_weight(sim_catalog):
     tray = VirtualTray(sim_catalog)
     light = tray.place("apple-fuji", 100, 100, weight_g=160)
     heavy = tray.place("apple-fuji", 300, 100, weight_g=320)
-    assert heavy.footprint_mm[0] > light.footprint_mm[0] * 1.2
+    # twice the weight is twice the volume; each piece's own shape moves its footprint
+    # a few per cent either way, so from above the heavier one is still clearly bigger
+    volume = [i.footprint_mm[0] * i.footprint_mm[1] * i.height_mm for i in (light, heavy)]
+    assert volume[1] / volume[0] == pytest.approx(2.0, rel=1e-6)
+    assert heavy.footprint_mm[0] > light.footprint_mm[0] * 1.05
+    assert heavy.footprint_mm[0] / heavy.footprint_mm[1] == pytest.approx(82 / 82)
+
+
+def test_produce_pieces_of_one_weight_differ_in_shape_not_volume(sim_catalog):
+    tray = VirtualTray(sim_catalog, seed=3)
+    pieces = [tray.place("apple-fuji", 60 + 70 * i, 100, weight_g=230) for i in range(5)]
+    widths = {round(p.footprint_mm[0], 2) for p in pieces}
+    volumes = {round(p.footprint_mm[0] * p.footprint_mm[1] * p.height_mm) for p in pieces}
+    assert len(widths) == 5 and max(widths) / min(widths) < 1.25
+    assert len(volumes) == 1
 
 
 def test_hand_events_and_resting_pressure(sim_catalog):

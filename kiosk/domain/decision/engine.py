@@ -49,7 +49,7 @@ from kiosk.domain.decision.requests import (
     RequestKind,
     StaffReason,
 )
-from kiosk.domain.decision.weight_model import WeightModel
+from kiosk.domain.decision.weight_model import ItemWeight, WeightModel
 from kiosk.domain.tray_view import SeenItem, TrayView
 
 _MIN_SCORE = 1e-4
@@ -502,7 +502,7 @@ class DecisionEngine:
         if self._boxed_twice(item, top_sku, view):
             drop = min(drop, p.split_drop_cost)
         alts.append(Edit(EditKind.DROP, k, None, drop))
-        return BoxChoices(top_sku, tuple(alts))
+        return BoxChoices(top_sku, tuple(alts), self._pieces(item))
 
     def _doubtful_choices(self, k: int, item: SeenItem) -> BoxChoices | None:
         """A doubtful box: nothing in the plain reading; each listed class it may be, at
@@ -516,7 +516,16 @@ class DecisionEngine:
             Edit(EditKind.SWAP, k, sku, p.doubt_cost + p.vision_sharpness * math.log(top / s))
             for sku, s in cands.items()
         )
-        return BoxChoices(None, alts)
+        return BoxChoices(None, alts, self._pieces(item))
+
+    def _pieces(self, item: SeenItem) -> dict[str, ItemWeight]:
+        """The box's own weight for each produce SKU whose size the camera measured."""
+        pieces = {}
+        for sku, scale in item.sizes:
+            w = self.weights.piece(sku, scale) if self._usable(sku) else None
+            if w is not None:
+                pieces[sku] = w
+        return pieces
 
     def _boxed_twice(self, item: SeenItem, sku: str, view: TrayView) -> bool:
         """Another box of the same class covers nearly all of this one, or it of it."""

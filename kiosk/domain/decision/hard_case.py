@@ -89,6 +89,7 @@ def hard_case(
             ],
             "candidates": [[c.sku, round(c.score, 4)] for c in item.candidates],
             "votes": item.votes,
+            **({"sizes": [[k, v] for k, v in item.sizes]} if item.sizes else {}),
             **({"doubtful": True} if doubtful else {}),
         }
         for doubtful, items in ((False, view.items), (True, view.doubtful))

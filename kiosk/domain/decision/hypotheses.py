@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.domain.decision.weight_model import Expected, WeightModel
+from kiosk.domain.decision.weight_model import Expected, ItemWeight, WeightModel
 
 
 class EditKind(StrEnum):
@@ -65,6 +65,9 @@ class BoxChoices:
 
     plain_sku: str | None
     alternatives: tuple[Edit, ...]  # SWAP and DROP edits of this box
+    # The box's own weight if it is one of these SKUs: loose produce whose size the
+    # camera measured (`WeightModel.piece`); other SKUs weigh what the catalog says.
+    pieces: Mapping[str, ItemWeight] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +187,12 @@ def search(
             counts[sku] = max(seen[sku], known.get(sku, 0))
         for sku, n in hidden.items():
             counts[sku] += n
-        expected = weights.expected(counts)
+        pieces = [
+            (sku, boxes[i].pieces[sku])
+            for i, sku in enumerate(assignment)
+            if sku is not None and sku in boxes[i].pieces
+        ]
+        expected = weights.expected(counts, pieces)
         return Hypothesis(
             edits=chosen,
             assignment=tuple(assignment),
@@ -270,7 +278,14 @@ def _weight_cost_floor(
     """A lower bound of any hypothesis's weight cost: 0.5 z^2 >= 0, and its spread can
     shrink at most by removing the `max_edits` most variable seen items."""
     item_vars = sorted(
-        (weights.item_sd(b.plain_sku) ** 2 for b in boxes if b.plain_sku is not None), reverse=True
+        (
+            weights.weight_sd(b.pieces[b.plain_sku]) ** 2
+            if b.plain_sku in b.pieces
+            else weights.item_sd(b.plain_sku) ** 2
+            for b in boxes
+            if b.plain_sku is not None
+        ),
+        reverse=True,
     )
     span = weights.scale.span_error * plain.expected.mean_g
     var = plain.expected.sd_g**2 - span**2 - sum(item_vars[:max_edits])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
-from kiosk.domain.catalog import Catalog
+from kiosk.domain.catalog import Catalog, SizeWeight
 
 # A stable reading below this is the scale's own drift around zero, not a load.
 _SQRT_12 = math.sqrt(12.0)
@@ -104,10 +104,13 @@ class WeightModel:
     min_item_sd_g: float = 0.5
     # Unexplained systematic error of the catalog's nominal values, relative.
     nominal_error: float = 0.002
+    # Loose produce whose weight follows its apparent size (`piece`), per SKU.
+    sizes: Mapping[str, SizeWeight] = field(default_factory=dict)
     _items: Mapping[str, ItemWeight] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_items", MappingProxyType(dict(self.items)))
+        object.__setattr__(self, "sizes", MappingProxyType(dict(self.sizes)))
 
     @classmethod
     def from_catalog(
@@ -119,18 +122,42 @@ class WeightModel:
         """Nominal weights from the catalog; `learned` (from sales history) wins per SKU."""
         items = {p.sku: ItemWeight(p.weight_g, p.weight_sd_g) for p in catalog}
         items.update(learned or {})
-        return cls(items=items, scale=scale or ScaleSpec())
+        sizes = {p.sku: p.size_weight for p in catalog if p.size_weight is not None}
+        return cls(items=items, scale=scale or ScaleSpec(), sizes=sizes)
 
     def item(self, sku: str) -> ItemWeight | None:
         """None when the SKU has no known weight: such a basket cannot be checked."""
         return self._items.get(sku)
 
     def item_sd(self, sku: str) -> float:
-        w = self._items[sku]
+        return self.weight_sd(self._items[sku])
+
+    def weight_sd(self, w: ItemWeight) -> float:
         return math.hypot(max(w.sd_g, self.min_item_sd_g), self.nominal_error * w.mean_g)
 
-    def expected(self, counts: Mapping[str, int]) -> Expected:
-        """The reading expected for `counts` items (KeyError for an SKU without weight)."""
+    def piece(self, sku: str, scale: float) -> ItemWeight | None:
+        """One piece of loose produce whose apparent size the camera measured (`scale`:
+        linear, against the SKU's nominal size): its weight, the catalog's spread and
+        the size's reading combined (log-normal, precision-weighted). None when the
+        SKU's weight does not follow its size here, or the scale is not a size."""
+        sw = self.sizes.get(sku)
+        prior = self._items.get(sku)
+        if sw is None or prior is None or not (math.isfinite(scale) and scale > 0):
+            return None
+        cv = max(prior.sd_g, self.min_item_sd_g) / prior.mean_g
+        log_prior = math.log(prior.mean_g)
+        log_seen = log_prior + 3.0 * math.log(scale / sw.looks)  # weight follows volume
+        precision = 1.0 / cv**2 + 1.0 / sw.sd**2
+        log_mean = (log_prior / cv**2 + log_seen / sw.sd**2) / precision
+        mean = math.exp(log_mean)
+        return ItemWeight(mean, mean * math.sqrt(1.0 / precision))
+
+    def expected(
+        self, counts: Mapping[str, int], pieces: Iterable[tuple[str, ItemWeight]] = ()
+    ) -> Expected:
+        """The reading expected for `counts` items (KeyError for an SKU without weight).
+        `pieces`: items among `counts` whose own weight is known better than the
+        catalog's (produce the camera measured, `piece`); each stands in for one."""
         mean = 0.0
         var = 0.0
         for sku, n in counts.items():
@@ -139,6 +166,9 @@ class WeightModel:
             w = self._items[sku]
             mean += n * w.mean_g
             var += n * self.item_sd(sku) ** 2
+        for sku, w in pieces:
+            mean += w.mean_g - self._items[sku].mean_g
+            var += self.weight_sd(w) ** 2 - self.item_sd(sku) ** 2
         var += self.scale.variance(mean)
         return Expected(mean, math.sqrt(var))
 
