@@ -288,3 +288,29 @@ def test_the_demo_tray_oracle_is_a_frame_detector():
     assert isinstance(oracle, FrameDetector)
     frame = np.zeros((720, 1280, 3), np.uint8)
     assert oracle.detect_prepared(oracle.prepare(frame)).items == ()  # an empty tray
+
+
+def test_the_pipeline_sizes_produce_on_the_voted_view_once_the_camera_is_calibrated(release):
+    from hardware.camera.pinhole import CameraModel
+    from kiosk.vision.produce_size import ProduceSizer
+
+    # the tiny model names its one box cola; measured here as if it were a fruit
+    sizer = ProduceSizer({"cola-classic-330": (80.0, 80.0, 70.0)})
+    for camera in (None, CameraModel(width=640, height=360)):
+        views = []
+        det = Detector(release, warmup_runs=0)
+        det.calibrate(camera)
+        pipe = VisionPipeline(
+            ScriptedCamera([still_tray()]), det, FAST, on_view=views.append, sizer=sizer
+        )
+        pipe.start()
+        try:
+            assert wait_for(lambda: views)  # noqa: B023
+        finally:
+            pipe.stop()
+        (item,) = views[0].items
+        if camera is None:
+            assert item.sizes == ()
+        else:
+            ((sku, scale),) = item.sizes
+            assert sku == "cola-classic-330" and 0.2 < scale < 5
