@@ -542,6 +542,10 @@ class KioskApp:
         if calibrate is None:
             return ""
         calibrate(camera)
+        vision = getattr(self, "vision", None)  # None while the kiosk is being built
+        sizer = vision.sizer if vision is not None else None
+        if sizer is not None and camera is not None:
+            sizer.tables(camera)  # here, on the staff thread, not on the first fruit's frame
         return self.detector.size_check_state
 
     def _load_camera_calibration(self) -> None:

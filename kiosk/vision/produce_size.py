@@ -6,7 +6,7 @@ the camera missed hides in it (a 49 g chocolate bar moves a 180 g banana by less
 the spread of bananas). The camera can say how heavy each piece should be: its
 outline, measured through the calibration, gives its linear size against the SKU's
 nominal one, and the weight follows the cube of it. The decision turns that into the
-piece's own expected weight (`WeightModel.sized`); this module only measures.
+piece's own expected weight (`WeightModel.piece`); this module only measures.
 
 The measurement: the piece's widest girth (`GIRTH_HEIGHT` of its height) is an
 ellipse of its nominal width and length lying flat at some heading. For each heading,
@@ -31,9 +31,10 @@ from dataclasses import replace
 import numpy as np
 
 from hardware.camera.pinhole import CameraModel
-from kiosk.domain.tray_view import SeenItem, TrayView
+from kiosk.domain.catalog import Catalog
+from kiosk.domain.tray_view import TrayView
 from kiosk.vision.postprocess import box_cover
-from kiosk.vision.size_check import SizeTable
+from kiosk.vision.size_check import PerCamera, SizeTable
 
 # The silhouette of a round piece is its widest girth, a little above half its height
 # (the simulator draws it there; a real fruit's is the same).
@@ -63,8 +64,6 @@ class ProduceSizer:
     """Measures the loose produce of a tray view. `products`: SKU -> nominal (width,
     length, height) mm of one piece, for the SKUs sold by weight."""
 
-    MAX_CAMERAS = 16
-
     def __init__(
         self,
         products: Mapping[str, tuple[float, float, float]],
@@ -80,22 +79,19 @@ class ProduceSizer:
         self.cover = cover
         self.edge_px = edge_px
         self._poses = {s: ellipse_points(*self.sizes[s])[None] for s in self.skus}
-        self._tables: dict[CameraModel, dict[str, SizeTable]] = {}
+        self._tables = PerCamera(
+            lambda camera: {s: SizeTable(camera, self._poses[s]) for s in self.skus}
+        )
 
     @classmethod
-    def from_catalog(cls, catalog) -> ProduceSizer:  # kiosk.domain.catalog.Catalog
+    def from_catalog(cls, catalog: Catalog) -> ProduceSizer:
         return cls({p.sku: p.size_mm for p in catalog if p.sold_by_weight})
 
     def tables(self, camera: CameraModel) -> dict[str, SizeTable]:
-        """This camera's tables (built once, 0.1 s a SKU; call it before the first
-        frame, as `Detector.calibrate` does for the size check)."""
-        tables = self._tables.get(camera)
-        if tables is None:
-            if len(self._tables) >= self.MAX_CAMERAS:
-                self._tables.pop(next(iter(self._tables)))
-            tables = {s: SizeTable(camera, self._poses[s]) for s in self.skus}
-            self._tables[camera] = tables
-        return tables
+        """This camera's tables (built once, 0.1-0.3 s a SKU; build them before the
+        first frame where the camera is known, as `Detector.calibrate` does for the
+        size check)."""
+        return self._tables[camera]
 
     def scale(self, sku: str, box: np.ndarray, camera: CameraModel) -> float:
         """The piece's linear size against the nominal one, from its box (camera px)."""
@@ -116,9 +112,9 @@ class ProduceSizer:
         if not any(wanted):
             return view
         boxes = np.asarray([it.box for it in every], np.float64).reshape(-1, 4)
-        cover = box_cover(boxes, boxes)  # [i, j]: share of box i inside box j
+        cover = box_cover(boxes, boxes)  # symmetric: the overlap over the smaller box
         np.fill_diagonal(cover, 0.0)
-        shared = np.maximum(cover.max(1, initial=0.0), cover.max(0, initial=0.0))
+        shared = cover.max(1, initial=0.0)
         fw, fh = view.frame_size
         to_camera = camera.width / fw
         out = []
@@ -133,11 +129,3 @@ class ProduceSizer:
             out.append(replace(item, sizes=sizes))
         n = len(view.items)
         return replace(view, items=tuple(out[:n]), doubtful=tuple(out[n:]))
-
-
-def sized(item: SeenItem, sku: str) -> float | None:
-    """The measured linear size of `item` as `sku`, if the camera measured it."""
-    for s, k in item.sizes:
-        if s == sku:
-            return k
-    return None

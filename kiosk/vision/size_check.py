@@ -141,13 +141,26 @@ class SizeTable:
         return -(err * err).sum(1).reshape(self.shape).min(1) / (2 * sigma * sigma)
 
 
+class PerCamera(dict):
+    """Tables per camera, built on first use: a kiosk meets one camera, an evaluation
+    of many kiosks' pictures a few; the oldest goes when `limit` are kept."""
+
+    def __init__(self, build, limit: int = 16):
+        super().__init__()
+        self.build, self.limit = build, limit
+
+    def __missing__(self, camera: CameraModel):
+        if len(self) >= self.limit:
+            self.pop(next(iter(self)))
+        tables = self[camera] = self.build(camera)
+        return tables
+
+
 class SizeCheck:
     """The size check of one model release: its size groups (label indices), each
     variant's upright-cylinder size, and the profile's settings; keeps a size table
     per camera it has measured with (one on a kiosk; an evaluation of many kiosks'
     pictures meets a few)."""
-
-    MAX_CAMERAS = 16
 
     def __init__(
         self,
@@ -162,15 +175,10 @@ class SizeCheck:
         self.variants = [np.stack([cylinder_points(*dims[c]) for c in g]) for g in groups]
         self.sigma, self.trigger = sigma, trigger
         self.max_aspect, self.on_other = max_aspect, on_other
-        self._tables: dict[CameraModel, list[SizeTable]] = {}
+        self._tables = PerCamera(lambda camera: [SizeTable(camera, v) for v in self.variants])
 
     def tables(self, camera: CameraModel) -> list[SizeTable]:
-        tables = self._tables.get(camera)
-        if tables is None:
-            if len(self._tables) >= self.MAX_CAMERAS:
-                self._tables.pop(next(iter(self._tables)))
-            tables = self._tables[camera] = [SizeTable(camera, v) for v in self.variants]
-        return tables
+        return self._tables[camera]
 
     def __call__(
         self,
