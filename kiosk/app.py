@@ -15,6 +15,7 @@ weighs. With no trained model installed, the tray oracle stands in for the detec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -65,10 +66,12 @@ from kiosk.domain.checkout import (
 )
 from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
 from kiosk.domain.decision.hard_case import check_at_payment
+from kiosk.models.choice import ORACLE, parse_ref
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
 from kiosk.station.camera_fitting import CameraFitting
 from kiosk.station.events import CheckoutWorker
+from kiosk.station.model_desk import ModelDesk
 from kiosk.station.monitor import DeviceMonitor, DeviceStatus, Diagnostics
 from kiosk.station.receipts import E_RECEIPT_URL, ReceiptDesk, printed_receipt
 from kiosk.station.sim_world import TrayOracle
@@ -309,6 +312,15 @@ class Maintenance:
     def calibrate_camera(self) -> str:
         return self.app.fitting.solve()
 
+    def model_releases(self):
+        return self.app.models.rows()
+
+    def use_model(self, ref: str) -> str:
+        return self.app.models.switch(ref)
+
+    def roll_back_model(self) -> str:
+        return self.app.models.roll_back()
+
     def capture_empty(self) -> str:
         frame = self.app.last_frame
         if frame is None:
@@ -434,6 +446,16 @@ class KioskApp:
         self.fitting = CameraFitting(
             self.data_dir, lambda: self.last_frame, self._use_camera_calibration
         )
+        self.models = ModelDesk(
+            self._repository(),
+            self.data_dir,
+            set(self.catalog.skus),
+            open_release=self._open_release,
+            serve=self._serve,
+            serving=self._serving_ref,
+            last_image=lambda: None if self.last_frame is None else self.last_frame.image,
+            health=lambda: self.vision.health(),
+        )
         self.detector = self._detector(use_model)
         self._load_camera_calibration()
         self.service = CheckoutService(
@@ -449,14 +471,8 @@ class KioskApp:
         self.service.subscribe(self._on_checkout)
         self.worker = CheckoutWorker(self.service, vet=self._vet)
         self.weights = WeightModel.from_catalog(self.catalog, ScaleSpec())
-        # the serving model brings its own calibration of its scores (the oracle has none)
-        profile = getattr(self.detector, "profile", None)
-        policy = DecisionPolicy().calibrated(
-            getattr(profile, "vision_sharpness", None), getattr(profile, "missed_per_box", None)
-        )
-        engine = DecisionEngine(self.catalog, self.weights, policy)
         self.watch = TrayWatch(
-            engine,
+            self._engine(self.detector),
             self.worker.post,
             lambda: self.service.checkout,
             language=lambda: self.language,
@@ -472,12 +488,7 @@ class KioskApp:
             on_view=self.watch.on_view,
             on_preview=self._on_preview,
             on_outcome=self.watch.on_frame,
-            # Only a trained model's boxes: the catalog's size law (`size_weight.looks`)
-            # was learned from outlines like theirs; the demo's oracle boxes an item's
-            # whole projected body, a third bigger.
-            sizer=ProduceSizer.from_catalog(self.catalog)
-            if isinstance(self.detector, Detector)
-            else None,
+            sizer=self._sizer(self.detector),
         )
         self.monitor = DeviceMonitor(
             {"camera": self._camera_status, "scale": self._scale_status},
@@ -486,6 +497,7 @@ class KioskApp:
         )
         self.badge_listeners: list[Callable[[str], None]] = []
         self.monitor.watchers.append(self._payment_timeout)
+        self.monitor.watchers.append(self._model_trial)
         self.watch.settle_listeners.append(self._on_settle_note)
         self._hard_cases = 0
         self.maintenance = Maintenance(self)
@@ -495,12 +507,28 @@ class KioskApp:
     # release below it would send them down paths they do not script.
     DEMO_MIN_CACC = 0.97
 
-    def _detector(self, use_model: bool | None):
-        """The newest verified model release when one is installed and it reached the
-        product's checkout accuracy (its profile says); the tray oracle otherwise.
-        `KIOSK_DEMO_DETECTOR=oracle|model` forces either."""
+    def _repository(self) -> ModelRepository:
         vc = self.vision_config
-        repo = ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
+        return ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
+
+    def _detector(self, use_model: bool | None):
+        """The release staff chose at this kiosk (Models page), while it still proves
+        itself; else the newest verified model release when one is installed and it
+        reached the product's checkout accuracy (its profile says); the tray oracle
+        otherwise. `KIOSK_DEMO_DETECTOR=oracle|model` forces either."""
+        vc = self.vision_config
+        repo = self._repository()
+        forced = os.environ.get("KIOSK_DEMO_DETECTOR", "")
+        chosen = self.models.saved() if use_model is None and not forced else None
+        if chosen is not None:
+            # Staff's choice is the newest word at this kiosk, as a fitter's calibration is.
+            try:
+                detector = self._open_release(chosen.active, calibrate=False)
+            except ModelError as err:
+                log.error("staff's model choice %s cannot serve: %s", chosen.active, err)
+            else:
+                self.detector_note = f"{chosen.active} (chosen by staff at this kiosk)"
+                return detector
         if self.world is None:
             # The product: a verified model release, or no start at all.
             try:
@@ -509,8 +537,7 @@ class KioskApp:
                 raise ConfigError(f"no usable model for [vision]: {err}") from None
             self.detector_note = detector.version
             return detector
-        oracle = TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
-        forced = os.environ.get("KIOSK_DEMO_DETECTOR", "")
+        oracle = self._oracle()
         if use_model is None:
             use_model = forced != "oracle"
         if not use_model or vc.model not in repo.names():
@@ -535,6 +562,79 @@ class KioskApp:
         if detector.camera is None:
             detector.calibrate(self._fitters_calibration())
         return detector
+
+    # ---- the serving model (staff's Models page: kiosk.station.model_desk) ----
+
+    def _oracle(self) -> TrayOracle:
+        return TrayOracle(self.world.tray, self.world.camera_model, self.world.families())
+
+    def _serving_ref(self) -> str:
+        return self.detector.version if isinstance(self.detector, Detector) else ORACLE
+
+    def _open_release(self, ref: str, calibrate: bool = True):
+        """A warmed-up detector of release `ref` (ModelError when it may not serve),
+        measuring with the camera calibration the serving one has."""
+        if ref == ORACLE:
+            if self.world is None:
+                raise ModelError("the tray oracle exists only on the simulated kiosk")
+            return self._oracle()
+        name, version = parse_ref(ref)
+        release = self._repository().load(name, version, known_skus=self.catalog.skus)
+        detector = open_detector(self.vision_config, release=release)
+        if not calibrate:  # at start-up: the saved calibration is applied after
+            if detector.camera is None and self.world is not None:
+                detector.calibrate(self._fitters_calibration())
+            return detector
+        camera = getattr(self.detector, "camera", None)
+        if camera is None:
+            saved = self.fitting.load(self.camera.resolution)
+            camera = saved.camera if saved is not None else None
+        if camera is None and self.world is not None:
+            camera = self._fitters_calibration()
+        if camera is not None:
+            detector.calibrate(camera)
+        return detector
+
+    def _sizer(self, detector) -> ProduceSizer | None:
+        # Only a trained model's boxes: the catalog's size law (`size_weight.looks`) was
+        # learned from outlines like theirs; the demo's oracle boxes an item's whole
+        # projected body, a third bigger.
+        return ProduceSizer.from_catalog(self.catalog) if isinstance(detector, Detector) else None
+
+    def _engine(self, detector) -> DecisionEngine:
+        # the serving model brings its own calibration of its scores (the oracle has none)
+        profile = getattr(detector, "profile", None)
+        policy = DecisionPolicy().calibrated(
+            getattr(profile, "vision_sharpness", None), getattr(profile, "missed_per_box", None)
+        )
+        return DecisionEngine(self.catalog, self.weights, policy)
+
+    def _serve(self, detector) -> None:
+        """Put `detector` to work: the decision with its score calibration, the vision
+        from the next frame (the staff thread builds the produce sizer's tables first)."""
+        sizer = self._sizer(detector)
+        camera = getattr(detector, "camera", None)
+        if sizer is not None and camera is not None:
+            sizer.tables(camera)
+        self.watch.engine = self._engine(detector)
+        self.vision.use_detector(detector, sizer)
+        self.detector = detector
+        self.detector_note = f"{self._serving_ref()} (switched by staff)"
+
+    def _model_trial(self) -> None:
+        """A release staff switched to that fails on the camera's frames goes back (on
+        the jobs thread: loading a model blocks, the monitor must not)."""
+
+        if not self.models.on_trial:
+            return
+
+        def job() -> None:
+            done = self.models.check_trial()
+            if done is not None:
+                self.staff.audit(None, "auto_roll_back_model", {"result": done})
+
+        with contextlib.suppress(RuntimeError):  # shutting down
+            self.jobs.submit(job)
 
     def _use_camera_calibration(self, camera) -> str:
         """Measure with `camera` from the next frame; the size check's state after."""

@@ -108,7 +108,8 @@ KEY_SHOTS = frozenset(
         "welcome", "plain-review", "plain-pay-method", "plain-paying", "plain-paid",
         "lookalike-question", "lookalike-search", "lookalike-receipt-qr", "produce-review",
         "age-assist", "age-wrong-pin", "age-staff-mode", "age-staff-scale",
-        "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "hidden-question",
+        "age-staff-camera", "age-staff-diagnostics", "age-staff-history", "age-staff-models",
+        "hidden-question",
         "half-seen-review", "fault-out-of-service", "fitter-calibrated",
     }
 )  # fmt: skip
@@ -278,7 +279,9 @@ def shopper_age(c: Context) -> None:
     wait_until("staff mode", lambda: c.window.staff.loggedIn)
     c.shots.take(c.window, "age-staff-mode")
     if c.shots.variants:
-        for tab, shot in ((1, "scale"), (2, "camera"), (3, "diagnostics"), (4, "history")):
+        for tab, shot in (
+            (1, "scale"), (2, "camera"), (3, "diagnostics"), (4, "history"), (5, "models")
+        ):  # fmt: skip
             c.ui.tap(f"staffTab{tab}")
             spin(0.6)
             c.shots.take(c.window, f"age-staff-{shot}")

@@ -686,6 +686,7 @@ class StaffViewModel(QObject):
         self._busy = False
         self.history = InfoModel(self)
         self.audit = InfoModel(self)
+        self.models = InfoModel(self)  # the installed model releases
         self._done.connect(self._apply)
         self._badge.connect(self.badgeScanned)
         self._idle = QTimer(self)
@@ -718,6 +719,8 @@ class StaffViewModel(QObject):
         elif what == "history":
             self.history.set_rows(result[0])
             self.audit.set_rows(result[1])
+        elif what == "models":
+            self.models.set_rows(result)
         elif what == "badge":
             if result.startswith("badge:"):
                 self._pending_id = result.removeprefix("badge:")
@@ -726,6 +729,8 @@ class StaffViewModel(QObject):
                 self._message = "unknown"
         elif isinstance(result, str):
             self._message = result
+        if what in ("use_model", "roll_back_model"):
+            self.refreshModels()  # which one serves, and which is kept to roll back to
         self.changed.emit()
 
     def _after_login(self, result) -> None:
@@ -786,8 +791,12 @@ class StaffViewModel(QObject):
     def _a(self) -> QObject:
         return self.audit
 
+    def _m(self) -> QObject:
+        return self.models
+
     historyModel = Property(QObject, _h, constant=True)
     auditModel = Property(QObject, _a, constant=True)
+    modelsModel = Property(QObject, _m, constant=True)
 
     # ---- slots ----
     @Slot()
@@ -907,6 +916,29 @@ class StaffViewModel(QObject):
             return result
 
         self._run(action, job)
+
+    @Slot(str)
+    def useModel(self, ref: str) -> None:
+        self._maintain("use_model", lambda m: m.use_model(ref))
+
+    @Slot()
+    def rollBackModel(self) -> None:
+        self._maintain("roll_back_model", lambda m: m.roll_back_model())
+
+    @Slot()
+    def refreshModels(self) -> None:
+        if not self._staff_id or self._maintenance is None:
+            return
+        m = self._maintenance
+        level = {"active": "ok", "previous": "warn", "refused": "fault"}
+
+        def job() -> list[InfoRow]:
+            return [
+                InfoRow(r.ref, r.status, level.get(r.status, ""), r.problem or r.summary)
+                for r in m.model_releases()
+            ]
+
+        self._run("models", job)
 
     @Slot()
     def refreshHistory(self) -> None:

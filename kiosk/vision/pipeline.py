@@ -92,6 +92,9 @@ class VisionHealth:
     infer_ms: float  # mean bare run() time over the last frames
     pipeline_ms: float  # mean whole per-frame time over the last frames
     tray: str  # "moving", "settling", "still" or "unknown"
+    # frames the model or what follows it failed on (not bad pictures): a release that
+    # fails here is rolled back (`kiosk.station.model_desk`)
+    run_errors: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ class _Stats:
     processed: int = 0
     frame_errors: int = 0
     camera_errors: int = 0
+    run_errors: int = 0
     last_error: str = ""
     last_frame_at: float = 0.0
     recent_failures: deque[bool] = field(default_factory=lambda: deque(maxlen=20))
@@ -169,6 +173,8 @@ class VisionPipeline:
         self._settled = False  # a view was published for the current still period
         self._stats = _Stats()
         self._lock = threading.Lock()
+        # held for the whole of a frame: a model switch waits for the frame in flight
+        self._serving = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._started = False
@@ -199,6 +205,21 @@ class VisionPipeline:
             except Exception as err:  # closing a broken camera must not stop the shutdown
                 log.warning("closing the camera failed: %s", err)
         self._started = False
+
+    def use_detector(self, detector: FrameDetector, sizer: ProduceSizer | None) -> None:
+        """Serve with `detector` from the next frame on (staff switching the model
+        release): never in the middle of a frame, and none of the old model's votes or
+        motion reference carry over (its input size may differ), so the tray is judged
+        afresh once it is still."""
+        if not isinstance(detector, FrameDetector):
+            raise TypeError(f"{type(detector).__name__} is not a FrameDetector")
+        with self._serving:
+            self.detector = detector
+            self.sizer = sizer
+            self.voter = StillFrameVoter(self.config.voting, topk=detector.params.topk)
+            self.motion = TrayMotion(self.config.stability, self.config.tray_region)
+            self._settled = False
+        log.info("vision serves %s from the next frame", detector.version)
 
     # -- threads ---------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -249,6 +270,10 @@ class VisionPipeline:
         """Motion, detection and voting for one frame. Never raises: a failure is
         counted and reported in `health()`. `handoff_s`, the time taking the frame from
         the box cost, is added to the frame's pipeline time."""
+        with self._serving:
+            return self._process(frame, handoff_s)
+
+    def _process(self, frame: Frame, handoff_s: float) -> FrameOutcome | None:
         t0 = time.perf_counter() - handoff_s
         try:
             image = check_frame(frame.image)
@@ -264,7 +289,7 @@ class VisionPipeline:
             return None
         except Exception as err:
             log.exception("vision failed on frame #%s", frame.seq)
-            self._note_failure(f"frame #{frame.seq}: {type(err).__name__}: {err}")
+            self._note_failure(f"frame #{frame.seq}: {type(err).__name__}: {err}", run=True)
             return None
         pipeline_s = time.perf_counter() - t0
         outcome = FrameOutcome(frame, motion, result, pipeline_s)
@@ -308,9 +333,10 @@ class VisionPipeline:
             except Exception:
                 log.exception("%s consumer failed", what)
 
-    def _note_failure(self, message: str) -> None:
+    def _note_failure(self, message: str, run: bool = False) -> None:
         with self._lock:
             self._stats.frame_errors += 1
+            self._stats.run_errors += run
             self._stats.recent_failures.append(True)
             self._stats.last_error = message
 
@@ -345,4 +371,5 @@ class VisionPipeline:
                 infer_ms=sum(s.run_ms) / len(s.run_ms) if s.run_ms else 0.0,
                 pipeline_ms=sum(s.pipeline_ms) / len(s.pipeline_ms) if s.pipeline_ms else 0.0,
                 tray=s.tray,
+                run_errors=s.run_errors,
             )

@@ -172,6 +172,28 @@ def test_staff_maintenance_zero_calibrate_and_empty_tray_reference_are_audited(k
     c.wait_phase("review", "placing", timeout=10)
 
 
+def test_staff_serve_another_model_release_and_roll_it_back(kiosk_app):
+    app = kiosk_app
+    c = context(app)
+    staff = app.window.staff
+    staff.login("S001", "1234")
+    wait_until("staff mode", lambda: staff.loggedIn)
+    c.ui.tap("staffTab5")
+    wait_until("the releases listed", lambda: staff.modelsModel.rowCount() > 0, timeout=10)
+    assert app.vision.detector.version == "tray-oracle"
+    c.ui.tap("serve_tray-detector/10")
+    wait_until("switched", lambda: staff.message.startswith("ok: tray-detector/10"), timeout=30)
+    assert app.vision.detector.version == "tray-detector/10"
+    # the list now shows it serving, and its button is gone
+    wait_until("listed as serving", lambda: c.ui.item("serve_tray-detector/10") is None)
+    c.ui.tap("rollBackModel")
+    wait_until("rolled back", lambda: staff.message.startswith("ok: oracle"), timeout=30)
+    assert app.vision.detector.version == "tray-oracle"
+    actions = [(a["action"], a["detail"]["result"][:2]) for a in reversed(_audit(app))]
+    assert ("use_model", "ok") in actions and ("roll_back_model", "ok") in actions
+    c.ui.tap("staffLeave")
+
+
 def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
     app = kiosk_app
     c = context(app)

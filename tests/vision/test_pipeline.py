@@ -314,3 +314,59 @@ def test_the_pipeline_sizes_produce_on_the_voted_view_once_the_camera_is_calibra
         else:
             ((sku, scale),) = item.sizes
             assert sku == "cola-classic-330" and 0.2 < scale < 5
+
+
+class Gated:
+    """A detector whose run waits for a go (a frame in flight), under its own version."""
+
+    def __init__(self, inner, version):
+        self.inner, self.version = inner, version
+        self.provider, self.params = inner.provider, inner.params
+        self.running, self.go = threading.Event(), threading.Event()
+        self.go.set()
+
+    def prepare(self, image):
+        return self.inner.prepare(image)
+
+    def detect_prepared(self, frame):
+        self.running.set()
+        assert self.go.wait(5)
+        return self.inner.detect_prepared(frame)
+
+
+def test_a_model_switch_waits_for_the_frame_in_flight_and_then_votes_afresh(release):
+    old, new = Gated(Detector(release, warmup_runs=0), "tiny/1"), Gated(Detector(release), "tiny/2")
+    views = []
+    pipe = VisionPipeline(ScriptedCamera([]), old, FAST, on_view=views.append)
+    seq = iter(range(1, 100))
+
+    def frame():
+        return Frame(still_tray(), time.monotonic(), next(seq))
+
+    while not views:
+        pipe.process(frame())
+    assert views[-1].model_version == "tiny/1"
+    pipe.process(frame())  # the tray stays: mid-way through the old model's still period
+
+    old.go.clear()
+    old.running.clear()
+    in_flight = threading.Thread(target=pipe.process, args=(frame(),))
+    in_flight.start()
+    assert old.running.wait(5)
+    switch = threading.Thread(target=pipe.use_detector, args=(new, None))
+    switch.start()
+    switch.join(0.2)
+    assert switch.is_alive()  # not in the middle of a frame
+    old.go.set()
+    in_flight.join(5)
+    switch.join(5)
+    assert pipe.detector is new
+
+    before = len(views)
+    steps = 0
+    while len(views) == before:
+        pipe.process(frame())
+        steps += 1
+    # the same still tray is judged again, by the new model alone, from a fresh start
+    assert views[-1].model_version == "tiny/2" and views[-1].frames == 3
+    assert steps >= FAST.voting.frames

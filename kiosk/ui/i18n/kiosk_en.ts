@@ -374,173 +374,208 @@
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="94" />
-      <source>age check</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="94" />
-      <source>items not resolved</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
-      <source>weight does not match</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
-      <source>shopper asked for help</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="96" />
-      <source>payment outcome unknown</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="96" />
-      <source>payment problem</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <location filename="../qml/StaffPanel.qml" line="97" />
-      <source>basket left unattended</source>
+      <location filename="../qml/StaffPanel.qml" line="47" />
+      <source>Models</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../qml/StaffPanel.qml" line="99" />
+      <source>age check</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="99" />
+      <source>items not resolved</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="100" />
+      <source>weight does not match</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="100" />
+      <source>shopper asked for help</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="101" />
+      <source>payment outcome unknown</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="101" />
+      <source>payment problem</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="102" />
+      <source>basket left unattended</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="104" />
       <source>Sale %1 · %2</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="134" />
+      <location filename="../qml/StaffPanel.qml" line="139" />
       <source>Void line</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="140" />
+      <location filename="../qml/StaffPanel.qml" line="145" />
       <source>Total</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="154" />
+      <location filename="../qml/StaffPanel.qml" line="159" />
       <source>Approve age check</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="155" />
+      <location filename="../qml/StaffPanel.qml" line="160" />
       <source>I have seen the shopper's ID</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="159" />
+      <location filename="../qml/StaffPanel.qml" line="164" />
       <source>Override the weight check — reason:</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Items checked by staff</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Shopper's own item on tray</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Damaged packaging</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="183" />
+      <location filename="../qml/StaffPanel.qml" line="188" />
       <source>Override and continue</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="190" />
+      <location filename="../qml/StaffPanel.qml" line="195" />
       <source>Back to the shopper</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="197" />
+      <location filename="../qml/StaffPanel.qml" line="202" />
       <source>Cancel the sale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="213" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>stable</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="213" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>moving</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="221" />
+      <location filename="../qml/StaffPanel.qml" line="226" />
       <source>Zero the scale</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="222" />
+      <location filename="../qml/StaffPanel.qml" line="227" />
       <source>with the tray empty</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="226" />
+      <location filename="../qml/StaffPanel.qml" line="231" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="275" />
+      <location filename="../qml/StaffPanel.qml" line="280" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="283" />
+      <location filename="../qml/StaffPanel.qml" line="288" />
       <source>Save empty-tray reference</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="284" />
+      <location filename="../qml/StaffPanel.qml" line="289" />
       <source>clear the tray first</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="293" />
+      <location filename="../qml/StaffPanel.qml" line="298" />
       <source>Camera calibration: lay the printed card on the empty tray, then on the 100 mm block.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="301" />
+      <location filename="../qml/StaffPanel.qml" line="306" />
       <source>1. Card lying flat</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="302" />
-      <location filename="../qml/StaffPanel.qml" line="310" />
+      <location filename="../qml/StaffPanel.qml" line="307" />
+      <location filename="../qml/StaffPanel.qml" line="315" />
       <source>take the picture</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="309" />
+      <location filename="../qml/StaffPanel.qml" line="314" />
       <source>2. Card on the block</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="317" />
+      <location filename="../qml/StaffPanel.qml" line="322" />
       <source>3. Calibrate the camera</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="349" />
+      <location filename="../qml/StaffPanel.qml" line="357" />
+      <source>Installed recognition models. A model is checked on this kiosk before it serves; the one it replaces is kept to roll back to.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="368" />
+      <source>Roll back</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="391" />
+      <source>serving</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="392" />
+      <source>previous</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="393" />
+      <source>refused</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="406" />
+      <source>Serve this one</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="421" />
       <source>Sales</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="357" />
+      <location filename="../qml/StaffPanel.qml" line="429" />
       <source>Audit log</source>
       <translation type="unfinished" />
     </message>

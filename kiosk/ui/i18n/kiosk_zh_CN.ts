@@ -373,173 +373,208 @@
       <translation>记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="94" />
+      <location filename="../qml/StaffPanel.qml" line="47" />
+      <source>Models</source>
+      <translation>识别模型</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="99" />
       <source>age check</source>
       <translation>核验年龄</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="94" />
+      <location filename="../qml/StaffPanel.qml" line="99" />
       <source>items not resolved</source>
       <translation>商品未能确认</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
+      <location filename="../qml/StaffPanel.qml" line="100" />
       <source>weight does not match</source>
       <translation>重量不符</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="95" />
+      <location filename="../qml/StaffPanel.qml" line="100" />
       <source>shopper asked for help</source>
       <translation>顾客呼叫帮助</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="96" />
+      <location filename="../qml/StaffPanel.qml" line="101" />
       <source>payment outcome unknown</source>
       <translation>付款结果未知</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="96" />
+      <location filename="../qml/StaffPanel.qml" line="101" />
       <source>payment problem</source>
       <translation>付款异常</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="97" />
+      <location filename="../qml/StaffPanel.qml" line="102" />
       <source>basket left unattended</source>
       <translation>交易无人值守</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="99" />
+      <location filename="../qml/StaffPanel.qml" line="104" />
       <source>Sale %1 · %2</source>
       <translation>交易 %1 · %2</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="134" />
+      <location filename="../qml/StaffPanel.qml" line="139" />
       <source>Void line</source>
       <translation>删除此行</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="140" />
+      <location filename="../qml/StaffPanel.qml" line="145" />
       <source>Total</source>
       <translation>合计</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="154" />
+      <location filename="../qml/StaffPanel.qml" line="159" />
       <source>Approve age check</source>
       <translation>年龄核验通过</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="155" />
+      <location filename="../qml/StaffPanel.qml" line="160" />
       <source>I have seen the shopper's ID</source>
       <translation>已查看顾客证件</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="159" />
+      <location filename="../qml/StaffPanel.qml" line="164" />
       <source>Override the weight check — reason:</source>
       <translation>跳过重量核对 — 原因：</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Items checked by staff</source>
       <translation>工作人员已核对商品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Shopper's own item on tray</source>
       <translation>托盘上有顾客自带物品</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="167" />
+      <location filename="../qml/StaffPanel.qml" line="172" />
       <source>Damaged packaging</source>
       <translation>包装破损</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="183" />
+      <location filename="../qml/StaffPanel.qml" line="188" />
       <source>Override and continue</source>
       <translation>确认并继续</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="190" />
+      <location filename="../qml/StaffPanel.qml" line="195" />
       <source>Back to the shopper</source>
       <translation>返回顾客界面</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="197" />
+      <location filename="../qml/StaffPanel.qml" line="202" />
       <source>Cancel the sale</source>
       <translation>取消交易</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="213" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>stable</source>
       <translation>稳定</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="213" />
+      <location filename="../qml/StaffPanel.qml" line="218" />
       <source>moving</source>
       <translation>晃动中</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="221" />
+      <location filename="../qml/StaffPanel.qml" line="226" />
       <source>Zero the scale</source>
       <translation>秤归零</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="222" />
+      <location filename="../qml/StaffPanel.qml" line="227" />
       <source>with the tray empty</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="226" />
+      <location filename="../qml/StaffPanel.qml" line="231" />
       <source>Calibrate: put a reference weight on the tray, then choose it</source>
       <translation>校准：把标准砝码放在托盘上，再选择其重量</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="275" />
+      <location filename="../qml/StaffPanel.qml" line="280" />
       <source>The amber frame is the tray region watched for movement.</source>
       <translation>橙色框是用于判断托盘是否稳定的区域。</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="283" />
+      <location filename="../qml/StaffPanel.qml" line="288" />
       <source>Save empty-tray reference</source>
       <translation>保存空托盘参考图</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="284" />
+      <location filename="../qml/StaffPanel.qml" line="289" />
       <source>clear the tray first</source>
       <translation>请先清空托盘</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="293" />
+      <location filename="../qml/StaffPanel.qml" line="298" />
       <source>Camera calibration: lay the printed card on the empty tray, then on the 100 mm block.</source>
       <translation>摄像头标定：先把打印的标定卡平放在空托盘上，再放到 100 毫米高的垫块上。</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="301" />
+      <location filename="../qml/StaffPanel.qml" line="306" />
       <source>1. Card lying flat</source>
       <translation>1. 标定卡平放</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="302" />
-      <location filename="../qml/StaffPanel.qml" line="310" />
+      <location filename="../qml/StaffPanel.qml" line="307" />
+      <location filename="../qml/StaffPanel.qml" line="315" />
       <source>take the picture</source>
       <translation>拍照</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="309" />
+      <location filename="../qml/StaffPanel.qml" line="314" />
       <source>2. Card on the block</source>
       <translation>2. 标定卡放在垫块上</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="317" />
+      <location filename="../qml/StaffPanel.qml" line="322" />
       <source>3. Calibrate the camera</source>
       <translation>3. 标定摄像头</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="349" />
+      <location filename="../qml/StaffPanel.qml" line="357" />
+      <source>Installed recognition models. A model is checked on this kiosk before it serves; the one it replaces is kept to roll back to.</source>
+      <translation>本机已安装的识别模型。模型须先在本机通过检查才会启用；被替换的模型会保留，以便回退。</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="368" />
+      <source>Roll back</source>
+      <translation>回退到上一个模型</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="391" />
+      <source>serving</source>
+      <translation>使用中</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="392" />
+      <source>previous</source>
+      <translation>上一个</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="393" />
+      <source>refused</source>
+      <translation>不可用</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="406" />
+      <source>Serve this one</source>
+      <translation>启用此模型</translation>
+    </message>
+    <message>
+      <location filename="../qml/StaffPanel.qml" line="421" />
       <source>Sales</source>
       <translation>交易记录</translation>
     </message>
     <message>
-      <location filename="../qml/StaffPanel.qml" line="357" />
+      <location filename="../qml/StaffPanel.qml" line="429" />
       <source>Audit log</source>
       <translation>操作日志</translation>
     </message>

@@ -43,18 +43,23 @@ Rectangle {
         anchors.margins: 24 * sp.u
         spacing: 12 * sp.u
         Repeater {
-            model: [qsTr("Sale"), qsTr("Scale"), qsTr("Camera"), qsTr("Diagnostics"), qsTr("History")]
+            model: [qsTr("Sale"), qsTr("Scale"), qsTr("Camera"), qsTr("Diagnostics"), qsTr("History"),
+                    qsTr("Models")]
             delegate: BigButton {
                 required property string modelData
                 required property int index
                 objectName: "staffTab" + index
                 u: sp.u
-                width: 260 * sp.u
+                width: 220 * sp.u
                 implicitHeight: 80 * sp.u
                 filled: sp.tab === index
                 tint: Theme.staff
                 text: modelData
-                onClicked: { sp.tab = index; if (index === 4) sp.staff.refreshHistory() }
+                onClicked: {
+                    sp.tab = index
+                    if (index === 4) sp.staff.refreshHistory()
+                    if (index === 5) sp.staff.refreshModels()
+                }
             }
         }
     }
@@ -336,6 +341,74 @@ Rectangle {
             spacing: 8 * sp.u
             model: sp.diagnostics ? sp.diagnostics.rowModel : null
             delegate: InfoLine { u: sp.u; width: ListView.view.width }
+        }
+
+        // ---- model releases: which serves, switch, roll back ----
+        Column {
+            visible: sp.tab === 5
+            anchors.fill: parent
+            spacing: 16 * sp.u
+            Row {
+                spacing: 24 * sp.u
+                Text {
+                    width: 900 * sp.u
+                    anchors.verticalCenter: parent.verticalCenter
+                    wrapMode: Text.WordWrap
+                    text: qsTr("Installed recognition models. A model is checked on this kiosk before it serves; the one it replaces is kept to roll back to.")
+                    font.family: Theme.font; font.pixelSize: 22 * sp.u
+                    color: Theme.muted
+                }
+                BigButton {
+                    objectName: "rollBackModel"
+                    u: sp.u
+                    width: 360 * sp.u
+                    implicitHeight: 80 * sp.u
+                    tint: Theme.staff
+                    enabled: sp.staff && !sp.staff.busy
+                    text: qsTr("Roll back")
+                    onClicked: sp.staff.rollBackModel()
+                }
+            }
+            ListView {
+                objectName: "modelList"
+                width: parent.width
+                height: parent.height - 112 * sp.u
+                clip: true; spacing: 8 * sp.u
+                model: sp.staff ? sp.staff.modelsModel : null
+                delegate: Item {
+                    id: release
+                    required property string label
+                    required property string value
+                    required property string level
+                    required property string detail
+                    width: ListView.view.width
+                    height: line.height
+                    InfoLine {
+                        id: line
+                        u: sp.u
+                        width: parent.width - 300 * sp.u
+                        label: release.label
+                        value: release.value === "active" ? qsTr("serving")
+                             : release.value === "previous" ? qsTr("previous")
+                             : release.value === "refused" ? qsTr("refused") : ""
+                        level: release.level
+                        detail: release.detail
+                    }
+                    BigButton {
+                        anchors.right: parent.right
+                        anchors.verticalCenter: parent.verticalCenter
+                        u: sp.u
+                        width: 280 * sp.u
+                        implicitHeight: 64 * sp.u
+                        visible: release.value === "available" || release.value === "previous"
+                        enabled: sp.staff && !sp.staff.busy
+                        tint: Theme.staff
+                        objectName: "serve_" + release.label
+                        text: qsTr("Serve this one")
+                        onClicked: sp.staff.useModel(release.label)
+                    }
+                }
+            }
         }
 
         // ---- history ----
