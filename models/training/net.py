@@ -207,3 +207,36 @@ def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
     fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)
     return fused
+
+
+@torch.no_grad()
+def grow(net: TrayNet, state: dict[str, torch.Tensor]) -> list[str]:
+    """Load a trained TrayNet's weights into `net`, whose stages may hold more residual
+    blocks than the trained one's; returns the names of the blocks that are new.
+
+    Why: the trained net scores the same on its own training scenes as on held-out
+    ones (hard level 0.78 and 0.79): it is short of capacity, not of data. A new block
+    starts as the identity (its last BatchNorm's scale is zero, so it adds nothing, and
+    its input, a ReLU's output, passes the closing ReLU unchanged): the grown net
+    computes exactly what the trained one did, and training goes on from there instead
+    of from scratch. Every tensor of `state` must find a place of the same shape.
+    """
+    own = net.state_dict()
+    for name, tensor in state.items():
+        if name not in own:
+            raise ValueError(f"{name} of the trained net has no place in the grown one")
+        if own[name].shape != tensor.shape:
+            raise ValueError(
+                f"{name}: {tuple(tensor.shape)} in the trained net, "
+                f"{tuple(own[name].shape)} in the grown one (only depth may grow)"
+            )
+    missing = net.load_state_dict(state, strict=False).missing_keys
+    new: list[str] = []
+    for name, module in net.named_modules():
+        if isinstance(module, Residual) and any(k.startswith(name + ".") for k in missing):
+            module.b[1].weight.zero_()
+            new.append(name)
+    stray = [k for k in missing if not any(k.startswith(b + ".") for b in new)]
+    if stray:
+        raise ValueError(f"the grown net has new weights outside new blocks: {stray[:4]}")
+    return new

@@ -39,7 +39,7 @@ from models.training.data import (
 )
 from models.training.export import export_onnx
 from models.training.loss import DetectionLoss
-from models.training.net import TrayNet
+from models.training.net import TrayNet, grow
 
 RECIPE = "traynet-1"
 
@@ -208,6 +208,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--save-every", type=int, default=100, help="batches between checkpoints")
     ap.add_argument("--max-hours", type=float, default=0.0, help="stop (resumably) after this")
     ap.add_argument("--init", type=Path, help="start from this checkpoint's (EMA) weights")
+    ap.add_argument(
+        "--depths",
+        default="0,1,1,1",
+        help="residual blocks in stages 2-5; deeper than --init's grows it (net.grow)",
+    )
     return ap.parse_args(argv)
 
 
@@ -234,11 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     val.scenes = val.scenes[: args.val_limit]
     labels = train.labels
 
-    net = TrayNet(len(labels), input_size)
+    depths = tuple(int(v) for v in args.depths.split(","))
+    net = TrayNet(len(labels), input_size, depths=depths)
     if args.init is not None:  # fine-tune: a longer schedule or more data on a trained model
         init_net, _ = load_checkpoint_model(args.init)
-        net.load_state_dict(init_net.state_dict())
-        log(f"initialised from {args.init}")
+        new = grow(net, init_net.state_dict())
+        log(f"initialised from {args.init}" + (f"; new blocks {new}" if new else ""))
     ema = EMA(net)
     decay, no_decay = [], []
     for _name, p in net.named_parameters():

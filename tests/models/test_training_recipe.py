@@ -12,7 +12,13 @@ torch = pytest.importorskip("torch")
 
 from models.training.data import AugmentConfig, augment  # noqa: E402
 from models.training.loss import DetectionLoss, assign  # noqa: E402
-from models.training.net import TrayNet, fuse_batchnorm, make_anchors, num_anchors  # noqa: E402
+from models.training.net import (  # noqa: E402
+    TrayNet,
+    fuse_batchnorm,
+    grow,
+    make_anchors,
+    num_anchors,
+)
 from models.training.train import main as train_main  # noqa: E402
 
 
@@ -86,6 +92,38 @@ def test_fused_model_computes_what_the_trained_one_does():
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
     for a, b in zip(ref, got, strict=True):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_a_deeper_net_grown_from_a_trained_one_detects_the_same_and_then_learns():
+    torch.manual_seed(2)
+    trained = TrayNet(3, (96, 64))
+    with torch.no_grad():  # a trained net's statistics, not a fresh one's
+        for m in trained.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.3, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+                m.bias.uniform_(-0.2, 0.2)
+    trained.eval()
+    deeper = TrayNet(3, (96, 64), depths=(1, 2, 1, 3))
+    new = grow(deeper, trained.state_dict())
+    assert new == ["stage2.1", "stage3.2", "stage5.2", "stage5.3"]
+    deeper.eval()
+    x = torch.rand(2, 3, 64, 96)
+    with torch.no_grad():
+        for a, b in zip(trained(x), deeper(x), strict=True):
+            torch.testing.assert_close(a, b)
+    # the new blocks are not dead weight: the loss moves their weights
+    deeper.train()
+    boxes, logits = deeper(x)
+    (boxes.sum() * 1e-3 + logits.sum()).backward()
+    assert deeper.stage5[3].b[1].weight.grad.abs().sum() > 0
+
+    narrower = TrayNet(3, (96, 64), widths=(16, 32, 48, 96, 64))
+    with pytest.raises(ValueError, match="only depth may grow"):
+        grow(narrower, trained.state_dict())
+    shallower = TrayNet(3, (96, 64), depths=(0, 0, 1, 1))
+    with pytest.raises(ValueError, match="no place"):
+        grow(shallower, trained.state_dict())
 
 
 def test_augmented_boxes_still_frame_their_items():
