@@ -98,6 +98,27 @@ class Latency(_Strict):
     machine: str = Field("", description="where it was measured")
 
 
+class GoldenBox(_Strict):
+    sku: str
+    score: float = Field(ge=0, le=1)
+    box: list[float] = Field(min_length=4, max_length=4, description="x1, y1, x2, y2 (pixels)")
+
+
+class GoldenProfile(_Strict):
+    """What the release detected on one picture where it was made: a kiosk runs the
+    picture through it at load, on its own providers (an NPU's kernels and int8
+    arithmetic are not the training machine's), and refuses a release that sees
+    something else there."""
+
+    file: str = Field("golden.png", description="the picture (lossless: decoded alike anywhere)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size_bytes: int = Field(gt=0)
+    detections: list[GoldenBox]
+    provider: str = Field("", description="where the detections were computed")
+    score_tolerance: float = Field(0.08, ge=0, le=0.5)
+    min_iou: float = Field(0.85, gt=0, le=1)
+
+
 class CropModelProfile(_Strict):
     """A model that classifies square crops of detected boxes, cut from the full
     camera frame (`kiosk.vision.crops`), with the boxes' geometry beside them."""
@@ -277,6 +298,9 @@ class ModelProfile(_Strict):
     size_check: SizeCheckProfile | None = Field(
         None, description="size variants told apart by the calibrated camera's geometry"
     )
+    golden: GoldenProfile | None = Field(
+        None, description="a picture and what the release detects on it, checked at load"
+    )
     # The decision engine's trust in this model's class scores (a box's swap to its
     # second candidate costs sharpness x log(score ratio)); a model brings its own.
     vision_sharpness: float | None = Field(
@@ -314,6 +338,12 @@ class ModelProfile(_Strict):
             unknown = sorted({x for g in look.groups for x in g} - set(self.labels))
             if unknown:
                 raise ValueError(f"close_look groups name unknown labels: {', '.join(unknown)}")
+        if self.golden is not None:
+            if self.golden.file in (self.file, c.file if c else None):
+                raise ValueError("golden.file must differ from the model files")
+            unknown = sorted({b.sku for b in self.golden.detections} - set(self.labels))
+            if unknown:
+                raise ValueError(f"golden detections name unknown labels: {', '.join(unknown)}")
         if self.size_check is not None:
             unknown = sorted({x for g in self.size_check.groups for x in g} - set(self.labels))
             if unknown:

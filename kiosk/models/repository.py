@@ -152,6 +152,9 @@ class ModelRepository:
             if c.close_look is not None:
                 look = c.close_look
                 _verify_file(directory / look.file, look.size_bytes, look.sha256, where)
+        if profile.golden is not None:
+            g = profile.golden
+            _verify_file(directory / g.file, g.size_bytes, g.sha256, where)
         if known_skus is not None:
             unknown = sorted(set(profile.labels) - set(known_skus))
             if unknown:
@@ -167,6 +170,7 @@ class ModelRepository:
         profile: ModelProfile,
         classifier_file: Path | None = None,
         close_look_file: Path | None = None,
+        golden_file: Path | None = None,
     ) -> ModelRelease:
         """Add a new version. The profile's sha256 and size must describe `model_file`
         (and `classifier_file`, `close_look_file` when the profile has those stages); an
@@ -176,6 +180,10 @@ class ModelRepository:
         look = profile.classifier.close_look if profile.classifier else None
         if (close_look_file is None) != (look is None):
             raise ModelError("a close-look file goes with a profile close_look section, and only")
+        if (golden_file is None) != (profile.golden is None):
+            raise ModelError("a golden picture goes with a profile golden section, and only")
+        if golden_file and profile.golden and sha256_file(golden_file) != profile.golden.sha256:
+            raise ModelError(f"{golden_file}: sha256 does not match the published profile")
         if close_look_file and look and sha256_file(close_look_file) != look.sha256:
             raise ModelError(f"{close_look_file}: sha256 does not match the published profile")
         directory = self.root / profile.name / str(profile.version)
@@ -195,6 +203,8 @@ class ModelRepository:
             shutil.copyfile(classifier_file, staging / profile.classifier.file)
         if close_look_file is not None and look is not None:
             shutil.copyfile(close_look_file, staging / look.file)
+        if golden_file is not None and profile.golden is not None:
+            shutil.copyfile(golden_file, staging / profile.golden.file)
         (staging / PROFILE_FILE).write_text(
             json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
             + "\n",

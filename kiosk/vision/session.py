@@ -380,6 +380,11 @@ def open_detector(
         warmup_runs=config.warmup_runs,
         spin=config.spin,
     )
+    golden = release.profile.golden
+    if golden is not None:  # before the config's thresholds and camera: the release's own
+        from kiosk.vision.golden import verify_golden
+
+        verify_golden(detector, golden, release.directory / golden.file)
     overrides = {
         k: v
         for k, v in (

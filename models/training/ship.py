@@ -225,6 +225,51 @@ def size_check_section(catalog_path: Path, labels: list[str], sigma: float) -> d
     return {"sizes_mm": sizes, "groups": groups, "sigma": sigma}
 
 
+def golden_section(
+    profile: ModelProfile,
+    files: dict[str, Path | None],
+    picture: Path,
+    scratch: Path,
+) -> tuple[ModelProfile, Path]:
+    """The profile with its golden outputs: what the release about to be published
+    detects on `picture` (run by the kiosk's own Detector from a scratch copy of the
+    release, on this machine's CPU), and the picture as the lossless PNG to ship."""
+    import cv2
+
+    from kiosk.models.profile import GoldenProfile
+    from kiosk.models.repository import sha256_file
+    from kiosk.vision.session import CPU, Detector
+
+    image = cv2.imread(str(picture), cv2.IMREAD_COLOR)
+    if image is None:
+        raise SystemExit(f"--golden: cannot read {picture}")
+    png = scratch / "golden.png"
+    cv2.imwrite(str(png), image)
+    trial = ModelRepository(scratch / "golden-repo").publish(
+        files["model"], profile, files["classifier"], files["close_look"]
+    )
+    detector = Detector(trial, providers=[CPU], warmup_runs=1)
+    d = detector.detect(image, None).detections
+    boxes = [
+        {"sku": detector.labels[int(c)], "score": round(float(s), 4),
+         "box": [round(float(v), 1) for v in b]}
+        for c, s, b in zip(d.class_ids, d.scores, d.boxes, strict=True)
+    ]  # fmt: skip
+    golden = GoldenProfile(
+        file=png.name, sha256=sha256_file(png), size_bytes=png.stat().st_size,
+        detections=boxes, provider=f"{CPU}, {platform.machine()}",
+    )  # fmt: skip
+    return profile.model_copy(update={"golden": golden}), png
+
+
+def default_golden_picture(run_args: dict) -> Path | None:
+    """The first picture of the run's validation set: held out from training, and a
+    tray like those the kiosk sees."""
+    folder = Path(run_args.get("val", "")) / "images"
+    images = sorted(p for p in folder.glob("*") if p.suffix in (".jpg", ".png"))
+    return images[0] if images else None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, required=True, help="training run directory")
@@ -281,6 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--catalog", type=Path, help="catalog of the sizes (default: the demo's)")
     ap.add_argument("--update-metrics", action="store_true")
+    ap.add_argument(
+        "--golden",
+        default="auto",
+        help="picture whose detections the kiosk checks at load (kiosk.vision.golden); "
+        "auto: the run's first validation picture; none: no golden outputs",
+    )
     ap.add_argument("--uint8-input", action="store_true",
                     help="the models take uint8 NHWC BGR, convert it inside")  # fmt: skip
     # The decision engine's calibration belongs to the model (see ModelProfile):
@@ -377,12 +428,25 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(
                     "the model file differs from the published one: publish a new version"
                 )
+            profile = profile.model_copy(update={"golden": old.profile.golden})
             (target / PROFILE_FILE).write_text(
                 json.dumps(profile.model_dump(mode="json", by_alias=True), indent=2) + "\n"
             )
             print(f"updated metrics of {args.name}/{args.version}")
             return 0
-        release = repo.publish(onnx_path, profile, classifier_file, close_look_file)
+        picture = (
+            None
+            if args.golden == "none"
+            else default_golden_picture(run_args)
+            if args.golden == "auto"
+            else Path(args.golden)
+        )
+        golden_file = None
+        if picture is not None:
+            files = {"model": onnx_path, "classifier": classifier_file,
+                     "close_look": close_look_file}  # fmt: skip
+            profile, golden_file = golden_section(profile, files, picture, Path(scratch))
+        release = repo.publish(onnx_path, profile, classifier_file, close_look_file, golden_file)
         shutil.copyfile(args.run / "summary.json", release.directory / "training_summary.json")
         log = args.run / "log.txt"
         if log.exists():  # the log summary: the run's milestones, not every batch

@@ -192,6 +192,16 @@ def test_a_tiny_run_logs_checkpoints_resumes_and_exports(tmp_path):
                       "--vision-sharpness", "1.2", "--doubt", "0.2"]) == 0  # fmt: skip
     profile = ModelRepository(repo).load("tiny").profile
     assert (profile.missed_per_box, profile.vision_sharpness) == (0.031, 1.2)
+    # with its golden outputs: the first validation picture, and what it detected there
+    assert profile.golden is not None and (repo / "tiny" / "1" / "golden.png").exists()
+    from kiosk.vision.config import VisionConfig
+    from kiosk.vision.session import open_detector
+
+    at_load = open_detector(VisionConfig(model="tiny", repository=str(repo), warmup_runs=0))
+    got = at_load.detect(cv2.imread(str(tmp_path / "val" / "images" / "0.png"))).detections
+    assert [round(float(s), 3) for s in got.scores] == [
+        round(b.score, 3) for b in profile.golden.detections
+    ]
     assert profile.thresholds.doubt == 0.2
     with pytest.raises(SystemExit, match="no size variants"):  # red and blue have no sizes
         ship_main([*ship, "--version", "3", "--size-check", "0.05"])
