@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,17 +23,19 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from hq import PROTOCOL_VERSION
 from hq.db import Device, HqDatabase, Record, canonical_json
 from hq.images import SHA256_RE, HqImageStore, ImageRejected, ImageTooLarge
+from hq.model_releases import cohort
 from hq.records import HardCaseIn, HeartbeatIn, RefundIn, SaleIn, describe
 
 log = logging.getLogger("hq")
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+MODEL_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 MAX_BATCH = 500
 
 
@@ -60,10 +63,13 @@ def _reject_constant(name: str) -> float:
 
 
 class HqService:
-    def __init__(self, db: HqDatabase, images: HqImageStore, limits: Limits) -> None:
+    def __init__(
+        self, db: HqDatabase, images: HqImageStore, limits: Limits, model_files: HqImageStore
+    ) -> None:
         self.db = db
         self.images = images
         self.limits = limits
+        self.model_files = model_files
 
     # ---- request plumbing ----
 
@@ -289,6 +295,27 @@ class HqService:
             return Response(status_code=304, headers=headers)
         return Response(catalog.body, media_type="application/json", headers=headers)
 
+    async def device_model_release(self, request: Request) -> Response:
+        device = await self._device(request)
+        name = request.query_params.get("name", "")
+        if not MODEL_NAME_RE.match(name):
+            raise ApiError(422, "name: the model's name, e.g. ?name=tray-detector")
+        release = await run_in_threadpool(
+            self.db.model_for_device, name, cohort(device.device_id, name)
+        )
+        if release is None:
+            raise ApiError(404, f"no release of {name!r} is rolled out to this device")
+        return JSONResponse(release)
+
+    async def model_file(self, request: Request) -> Response:
+        await self._device(request)
+        sha = request.path_params["sha256"]
+        if not SHA256_RE.match(sha):
+            raise ApiError(422, "sha256: 64 lower-case hex digits")
+        if not await run_in_threadpool(self.db.is_model_file, sha) or not self.model_files.has(sha):
+            raise ApiError(404, f"no published model file {sha}")
+        return FileResponse(self.model_files.path(sha), media_type="application/octet-stream")
+
     async def list_devices(self, request: Request) -> Response:
         token = self._bearer(request)
         if not await run_in_threadpool(self.db.is_admin_token, token):
@@ -311,8 +338,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _error(500, "internal error at headquarters; the request may be retried")
 
 
-def create_app(db: HqDatabase, images: HqImageStore, limits: Limits | None = None) -> Starlette:
-    service = HqService(db, images, limits or Limits())
+def create_app(
+    db: HqDatabase,
+    images: HqImageStore,
+    limits: Limits | None = None,
+    model_files: HqImageStore | None = None,
+) -> Starlette:
+    files = model_files or HqImageStore(images.root.parent / "model-files")
+    service = HqService(db, images, limits or Limits(), files)
     routes = [
         Route("/v1/health", service.health, methods=["GET"]),
         Route("/v1/sales/batch", service.upload_sales, methods=["POST"]),
@@ -322,6 +355,8 @@ def create_app(db: HqDatabase, images: HqImageStore, limits: Limits | None = Non
         Route("/v1/heartbeat", service.heartbeat, methods=["POST"]),
         Route("/v1/device/settings", service.device_settings, methods=["GET"]),
         Route("/v1/stores/{store_id}/catalog", service.store_catalog, methods=["GET"]),
+        Route("/v1/device/model-release", service.device_model_release, methods=["GET"]),
+        Route("/v1/model-files/{sha256}", service.model_file, methods=["GET"]),
         Route("/v1/devices", service.list_devices, methods=["GET"]),
         Route("/openapi.yaml", service.openapi, methods=["GET"]),
     ]

@@ -95,6 +95,29 @@ def _publish(db: HqDatabase, store_id: str, path: Path) -> str:
     return doc["version"]
 
 
+def _model(args: argparse.Namespace, db: HqDatabase) -> str:
+    from hq import model_releases as mr
+    from hq.images import HqImageStore
+
+    if args.action == "keygen":
+        return mr.generate_key(args.key)
+    if args.action == "publish":
+        key = mr.load_key(args.key)
+        name, version, files = mr.read_release(args.directory)
+        manifest = mr.manifest_bytes(name, version, files)
+        store = HqImageStore(_data_dir(args) / "model-files")
+        for f in files:
+            store.put_file(f.sha256, f.path)
+        ref = db.publish_model(name, version, manifest, mr.sign(key, manifest),
+                               [f.sha256 for f in files])  # fmt: skip
+        return f"published {ref}: {len(files)} files, signed by {mr.public_key_b64(key)}"
+    if args.action == "rollout":
+        return json.dumps(db.rollout(args.ref, args.percent))
+    if args.action == "halt":
+        return json.dumps(db.halt_rollout(args.name))
+    return json.dumps({"releases": db.model_releases(), "rollouts": db.rollouts()}, indent=2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hq", description="headquarters reference service")
     parser.add_argument("--data", help="data directory (default $HQ_DATA_DIR or ./hq-data)")
@@ -138,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
     aadd = asub.add_parser("add")
     aadd.add_argument("name")
 
+    model = sub.add_parser("model", help="model releases and their gray rollout")
+    msub = model.add_subparsers(dest="action", required=True)
+    keygen = msub.add_parser("keygen", help="a new signing key; prints the kiosks' model_key")
+    keygen.add_argument("key", type=Path, help="where the private key goes (not the server)")
+    mpub = msub.add_parser("publish", help="sign and publish a model repository version directory")
+    mpub.add_argument("directory", type=Path)
+    mpub.add_argument("--key", type=Path, required=True, help="the private signing key")
+    roll = msub.add_parser("rollout", help="serve NAME/VERSION to a share of the kiosks")
+    roll.add_argument("ref")
+    roll.add_argument("--percent", type=int, required=True, help="1-99: a canary; 100: all")
+    halt = msub.add_parser("halt", help="take the canary back: every kiosk on the stable one")
+    halt.add_argument("name")
+    msub.add_parser("list", help="published releases and rollouts, as JSON")
+
     catalog = sub.add_parser("catalog", help="catalog releases")
     csub = catalog.add_subparsers(dest="action", required=True)
     pub = csub.add_parser("publish", help="make FILE the store's current catalog")
@@ -161,12 +198,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"devices": db.devices()}, indent=2, ensure_ascii=False))
             elif args.command == "admin-token":
                 print(db.add_admin_token(args.name))
+            elif args.command == "model":
+                print(_model(args, db))
             elif args.command == "catalog":
                 version = _publish(db, args.store, args.file)
                 print(f"published catalog {version} for store {args.store}")
         finally:
             db.close()
-    except (HqStoreError, OSError) as err:
+    except (HqStoreError, OSError, ValueError) as err:  # ValueError: a ReleaseError
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

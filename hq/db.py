@@ -86,6 +86,29 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (store_id, version)
     );
     """,
+    # 2: model releases (signed manifests; files by sha256) and their gray rollout
+    """
+    CREATE TABLE model_releases (
+        ref          TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        manifest     TEXT NOT NULL,
+        signature    TEXT NOT NULL,
+        published_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE model_files (
+        sha256 TEXT NOT NULL,
+        ref    TEXT NOT NULL,
+        PRIMARY KEY (sha256, ref)
+    );
+    CREATE TABLE model_rollouts (
+        name       TEXT PRIMARY KEY,
+        stable     TEXT,
+        canary     TEXT,
+        percent    INTEGER NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 )
 
 RECORD_TABLES = ("sales", "refunds", "hard_cases")
@@ -503,6 +526,135 @@ class HqDatabase:
                 {"s": store_id},
             ).fetchone()
         return Catalog(store_id, row[0], row[1], row[2].encode("utf-8")) if row else None
+
+    # ---- model releases and their rollout (hq.model_releases) ----
+
+    def publish_model(
+        self, name: str, version: int, manifest: bytes, signature: str, shas: list[str]
+    ) -> str:
+        """Record a release (its files already in the file store). Publishing the same
+        manifest again is a no-op; another one under the same version is refused."""
+        ref = f"{name}/{version}"
+        body = manifest.decode("utf-8")
+        with self._write() as conn:
+            row = conn.execute(
+                text("SELECT manifest FROM model_releases WHERE ref = :r"), {"r": ref}
+            ).fetchone()
+            if row is not None:
+                if row[0] != body:
+                    raise HqStoreError(
+                        f"{ref} was already published with other files: versions are "
+                        "immutable, publish a new version"
+                    )
+                return ref
+            conn.execute(
+                text(
+                    "INSERT INTO model_releases (ref, name, version, manifest, signature,"
+                    " published_at) VALUES (:r, :n, :v, :m, :s, :now)"
+                ),
+                {
+                    "r": ref,
+                    "n": name,
+                    "v": version,
+                    "m": body,
+                    "s": signature,
+                    "now": self._clock(),
+                },
+            )
+            for sha in sorted(set(shas)):
+                conn.execute(
+                    text("INSERT INTO model_files (sha256, ref) VALUES (:h, :r)"),
+                    {"h": sha, "r": ref},
+                )
+        return ref
+
+    def rollout(self, ref: str, percent: int) -> dict[str, Any]:
+        """Serve `ref` to `percent` % of the kiosks (its canary); 100 makes it the
+        release of every kiosk (stable) and ends the canary."""
+        if not 1 <= percent <= 100:
+            raise HqStoreError(f"a rollout is to 1-100 % of the kiosks, not {percent}")
+        with self._write() as conn:
+            row = conn.execute(
+                text("SELECT name FROM model_releases WHERE ref = :r"), {"r": ref}
+            ).fetchone()
+            if row is None:
+                raise HqStoreError(f"{ref} is not published (hq model publish DIR)")
+            name = row[0]
+            current = conn.execute(
+                text("SELECT stable FROM model_rollouts WHERE name = :n"), {"n": name}
+            ).fetchone()
+            stable = current[0] if current else None
+            if percent == 100:
+                stable, canary, percent = ref, None, 0
+            else:
+                canary = ref
+            conn.execute(
+                text(
+                    "INSERT INTO model_rollouts (name, stable, canary, percent, updated_at)"
+                    " VALUES (:n, :s, :c, :p, :now) ON CONFLICT (name) DO UPDATE SET"
+                    " stable = excluded.stable, canary = excluded.canary,"
+                    " percent = excluded.percent, updated_at = excluded.updated_at"
+                ),
+                {"n": name, "s": stable, "c": canary, "p": percent, "now": self._clock()},
+            )
+        return self.rollouts()[name]
+
+    def halt_rollout(self, name: str) -> dict[str, Any]:
+        """Take the canary back: every kiosk is served the stable release again."""
+        with self._write() as conn:
+            done = conn.execute(
+                text(
+                    "UPDATE model_rollouts SET canary = NULL, percent = 0, updated_at = :now"
+                    " WHERE name = :n"
+                ),
+                {"n": name, "now": self._clock()},
+            )
+            if done.rowcount == 0:
+                raise HqStoreError(f"model {name!r} has no rollout")
+        return self.rollouts()[name]
+
+    def rollouts(self) -> dict[str, dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                text("SELECT name, stable, canary, percent, updated_at FROM model_rollouts")
+            ).fetchall()
+        return {
+            r[0]: {"stable": r[1], "canary": r[2], "percent": r[3], "updated_at": r[4]}
+            for r in rows
+        }
+
+    def model_releases(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                text("SELECT ref, published_at FROM model_releases ORDER BY name, version")
+            ).fetchall()
+        return [{"ref": r[0], "published_at": r[1]} for r in rows]
+
+    def model_for_device(self, name: str, cohort: int) -> dict[str, Any] | None:
+        """The release a kiosk of this `cohort` (0-99) runs of model `name`, with its
+        manifest and signature; None when none is rolled out to it."""
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT stable, canary, percent FROM model_rollouts WHERE name = :n"),
+                {"n": name},
+            ).fetchone()
+            if row is None:
+                return None
+            stable, canary, percent = row
+            ref, track = (canary, "canary") if canary and cohort < percent else (stable, "stable")
+            if ref is None:
+                return None
+            release = conn.execute(
+                text("SELECT manifest, signature FROM model_releases WHERE ref = :r"), {"r": ref}
+            ).fetchone()
+        return {"ref": ref, "track": track, "manifest": release[0], "signature": release[1]}
+
+    def is_model_file(self, sha256: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT 1 FROM model_files WHERE sha256 = :h"), {"h": sha256}
+            ).fetchone()
+        return row is not None
 
 
 def _sqlite_engine(url: str) -> Engine:

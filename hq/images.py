@@ -1,4 +1,4 @@
-"""Hard-case images on the filesystem, named by the sha256 of their bytes.
+"""Hard-case images (and model files) on the filesystem, named by the sha256 of their bytes.
 
 An upload is streamed into a temporary file while it is hashed; it becomes visible
 under its name only by an atomic rename after the digest matched, so a reader never
@@ -73,6 +73,20 @@ class HqImageStore:
             return size
         finally:
             tmp.unlink(missing_ok=True)
+
+    def put_file(self, sha256: str, source: Path) -> int:
+        """Store a local file as `sha256` (hashed while copied, renamed into place)."""
+        if self.has(sha256):
+            return self.path(sha256).stat().st_size
+
+        async def chunks() -> AsyncIterator[bytes]:
+            with source.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    yield chunk
+
+        import asyncio
+
+        return asyncio.run(self.put_stream(sha256, chunks(), max_bytes=1 << 40))
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
