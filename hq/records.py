@@ -90,6 +90,7 @@ class HeartbeatIn(_Open):
     model_version: str | None = Field(default=None, max_length=100)
     execution_provider: str | None = Field(default=None, max_length=100)
     size_check: str | None = Field(default=None, max_length=200)
+    model_update: str | None = Field(default=None, max_length=300)
     devices: dict[str, Annotated[str, Field(max_length=200)]] = Field(
         default_factory=dict, max_length=50
     )

@@ -79,6 +79,8 @@ from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.tray_watch import TrayWatch
 from kiosk.store import SalesStore
 from kiosk.sync import SyncState, SyncWorker
+from kiosk.sync.model_update import ModelFeed
+from kiosk.vision.config import VisionConfig
 from kiosk.vision.pipeline import HealthState, VisionPipeline
 from kiosk.vision.produce_size import ProduceSizer
 from kiosk.vision.session import Detector, open_detector
@@ -391,10 +393,20 @@ class KioskApp:
                 self.store.images.root,
                 config.device.id,
                 heartbeat_source=self._heartbeat,
+                model_feed=ModelFeed(
+                    config.vision.model,
+                    self._repository(config.vision).root,
+                    config.sync.model_key,
+                    self._on_rollout,
+                    self.catalog.skus,
+                )
+                if config.sync.model_key
+                else None,
             )
             if config.sync.enabled
             else None
         )
+        self._rollout: str | None = None  # installed by the sync worker, not yet taken
         self.payments = SimulatedPayments(config.payment)
         self.receipts = ReceiptDesk(
             self.data_dir / "receipts",
@@ -507,8 +519,8 @@ class KioskApp:
     # release below it would send them down paths they do not script.
     DEMO_MIN_CACC = 0.97
 
-    def _repository(self) -> ModelRepository:
-        vc = self.vision_config
+    def _repository(self, vc: VisionConfig | None = None) -> ModelRepository:
+        vc = vc or self.vision_config
         return ModelRepository(Path(vc.repository) if vc.repository else DEFAULT_ROOT)
 
     def _detector(self, use_model: bool | None):
@@ -621,14 +633,25 @@ class KioskApp:
         self.detector = detector
         self.detector_note = f"{self._serving_ref()} (switched by staff)"
 
-    def _model_trial(self) -> None:
-        """A release staff switched to that fails on the camera's frames goes back (on
-        the jobs thread: loading a model blocks, the monitor must not)."""
+    def _on_rollout(self, ref: str) -> None:
+        """The sync worker installed the release headquarters rolled out here (sync
+        thread): it is taken between sales (`_model_trial`)."""
+        self._rollout = ref
 
-        if not self.models.on_trial:
+    def _model_trial(self) -> None:
+        """On the monitor's poll: a rolled-out release starts serving when no sale is
+        open; a release that fails on the camera's frames goes back. Both on the jobs
+        thread: loading a model blocks, the monitor must not."""
+        rollout = self._rollout if self.service.checkout.phase is Phase.IDLE else None
+        if rollout is None and not self.models.on_trial:
             return
 
         def job() -> None:
+            if rollout is not None and self._rollout == rollout:
+                self._rollout = None
+                done = self.models.take_rollout(rollout)
+                if done is not None:
+                    self.staff.audit(None, "model_rollout", {"result": done})
             done = self.models.check_trial()
             if done is not None:
                 self.staff.audit(None, "auto_roll_back_model", {"result": done})

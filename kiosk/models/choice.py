@@ -41,6 +41,9 @@ class ModelChoice:
     active: str  # "name/version", or ORACLE
     previous: str | None  # what served before: the release to roll back to
     at: float  # when (epoch seconds)
+    # the release headquarters last rolled out here, once acted on (served or refused):
+    # a staff roll back is not undone by the same rollout after a restart
+    hq: str | None = None
 
 
 def load_choice(path: Path) -> ModelChoice | None:
@@ -53,7 +56,9 @@ def load_choice(path: Path) -> ModelChoice | None:
         raise ModelError(f"cannot read {path}: {err.strerror}") from None
     try:
         doc = json.loads(raw)
-        choice = ModelChoice(str(doc["active"]), doc.get("previous"), float(doc["at"]))
+        choice = ModelChoice(
+            str(doc["active"]), doc.get("previous"), float(doc["at"]), doc.get("hq")
+        )
     except (ValueError, KeyError, TypeError) as err:
         raise ModelError(f"{path} is damaged ({type(err).__name__}: {err})") from None
     if choice.active != ORACLE:
@@ -61,8 +66,10 @@ def load_choice(path: Path) -> ModelChoice | None:
     return choice
 
 
-def save_choice(path: Path, active: str, previous: str | None) -> ModelChoice:
-    choice = ModelChoice(active, previous, time.time())
+def save_choice(
+    path: Path, active: str, previous: str | None, hq: str | None = None
+) -> ModelChoice:
+    choice = ModelChoice(active, previous, time.time(), hq)
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         json.dump(asdict(choice), f)

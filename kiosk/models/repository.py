@@ -112,7 +112,8 @@ class ModelRepository:
     def names(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        # a dot directory is not a model: downloads stage there (kiosk.sync.model_update)
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name[0] != ".")
 
     def versions(self, name: str) -> list[int]:
         base = self.root / name

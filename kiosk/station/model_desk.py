@@ -112,7 +112,8 @@ class ModelDesk:
             log.error("model switch to %s refused: %s", ref, err)
             return f"failed: {err}; {current} goes on serving"
         self._serve(detector)
-        save_choice(self.path, ref, current)
+        before = self.saved()
+        save_choice(self.path, ref, current, before.hq if before is not None else None)
         h = self._health()
         on_trial = trial and ref != ORACLE  # the demo's stand-in has nothing to prove
         self._trial = _Trial(ref, current, h.frames_processed, h.run_errors) if on_trial else None
@@ -151,6 +152,22 @@ class ModelDesk:
         log.error("%s: rolling back to %s", why, trial.previous)
         # no trial for the one it served before: it is not on trial, the new one was
         return f"{why}; rolled back: {self._switch(trial.previous, trial=False)}"
+
+    def take_rollout(self, ref: str) -> str | None:
+        """Headquarters rolled `ref` out to this kiosk (installed by the sync worker):
+        serve it, on trial, unless this rollout was acted on before (served, refused,
+        or rolled back by staff since). Returns what was done, or None."""
+        with self._lock:
+            before = self.saved()
+            if before is not None and before.hq == ref:
+                return None
+            done = self._switch(ref, trial=True)
+            now = self.saved()
+            if now is not None:
+                save_choice(self.path, now.active, now.previous, ref)
+            else:  # refused before any switch was ever saved
+                save_choice(self.path, self._serving(), None, ref)
+            return f"rollout {ref}: {done}"
 
     def roll_back(self) -> str:
         """Back to the release that served before the last switch."""

@@ -16,6 +16,7 @@ failure is sorted into what the worker must do about it:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,63 @@ class HqClient:
             raise Transient(f"catalog fetch answered {reply.status}")
         tag = reply.headers.get("ETag", "").strip().removeprefix("W/").strip('"')
         return CatalogDocument(reply.body, tag, reply.headers.get("X-Catalog-Version", ""))
+
+    def model_release(self, name: str) -> dict[str, Any] | None:
+        """The release of model `name` rolled out to this kiosk (its manifest and
+        signature, unverified: `kiosk.sync.model_update` checks them), or None."""
+        try:
+            reply = self._call("GET", "/v1/device/model-release", params={"name": name})
+        except RequestRejected as err:
+            if err.status == 404:
+                return None
+            raise
+        doc = reply.json()
+        if not isinstance(doc, dict) or not all(
+            isinstance(doc.get(k), str) for k in ("ref", "manifest", "signature")
+        ):
+            raise Transient("headquarters' model release reply is malformed")
+        return doc
+
+    def download(self, sha256: str, dest: Path, size: int) -> None:
+        """GET /v1/model-files/{sha256} streamed into `dest`; raises Transient (dest
+        removed) unless exactly `size` bytes hashing to `sha256` arrived. The deadline
+        grows with the size: at least 200 kB/s."""
+        import hashlib
+
+        deadline = self._deadline_s + size / 200_000
+        started = time.monotonic()
+        digest, got = hashlib.sha256(), 0
+        path = f"/v1/model-files/{sha256}"
+        try:
+            with self.session.get(
+                self.base + path, timeout=self._timeout, verify=self._verify, stream=True
+            ) as resp:
+                if resp.status_code != 200:
+                    body = resp.raw.read(2000, decode_content=True)
+                    self._sort("GET", path, _Reply(resp.status_code, resp.headers, body))
+                    raise Transient(f"GET {path} answered {resp.status_code}")
+                with dest.open("wb") as f:
+                    for chunk in resp.iter_content(_CHUNK):
+                        got += len(chunk)
+                        if got > size:
+                            raise Transient(f"{path}: more than the manifest's {size} bytes")
+                        if time.monotonic() - started > deadline:
+                            raise Transient(f"{path}: took longer than {deadline:.0f} s")
+                        digest.update(chunk)
+                        f.write(chunk)
+                    f.flush()
+                    os.fsync(f.fileno())
+            if got != size or digest.hexdigest() != sha256:
+                raise Transient(
+                    f"{path}: {got} bytes hashing to {digest.hexdigest()[:12]}…, not the "
+                    f"manifest's {size} bytes (the download broke off or was altered)"
+                )
+        except requests.RequestException as err:
+            dest.unlink(missing_ok=True)
+            raise Transient(f"GET {path}: {type(err).__name__}: {_short(err)}") from None
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
 
 
 def _short(err: BaseException) -> str:

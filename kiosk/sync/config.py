@@ -65,6 +65,15 @@ class SyncConfig(BaseModel):
         60.0, gt=0, le=86400, description="How often to ask for a new catalog (ETag)."
     )
 
+    model_key: str = Field(
+        "",
+        description="Headquarters' Ed25519 public key for model releases, base64 (hq model "
+        "keygen prints it); empty: this kiosk takes no model releases from headquarters.",
+    )
+    model_interval_s: float = Field(
+        300.0, gt=0, le=86400, description="How often to ask which model release to run."
+    )
+
     @model_validator(mode="after")
     def _check_transport(self) -> SyncConfig:
         parts = urlsplit(self.url)
@@ -92,6 +101,16 @@ class SyncConfig(BaseModel):
             )
         if self.backoff_max_s < self.backoff_initial_s:
             raise ValueError("backoff_max_s must be at least backoff_initial_s")
+        if self.model_key:
+            import base64
+            import binascii
+
+            try:
+                raw = base64.b64decode(self.model_key, validate=True)
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("model_key must be the base64 of a 32-byte Ed25519 public key")
         if self.ca_file is not None and not self.ca_file.is_file():
             raise ValueError(f"ca_file {self.ca_file} does not exist")
         return self

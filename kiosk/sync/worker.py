@@ -41,6 +41,7 @@ from kiosk.sync.client import (
     Transient,
 )
 from kiosk.sync.config import SyncConfig
+from kiosk.sync.model_update import ModelFeed, ModelUpdateError
 from kiosk.sync.outbox import Outbox, OutboxRow
 
 log = logging.getLogger("kiosk.sync")
@@ -89,6 +90,7 @@ class SyncWorker:
         catalog_switch: CatalogSwitch | None = None,
         heartbeat_source: HeartbeatSource | None = None,
         on_status: Callable[[SyncStatus], None] | None = None,
+        model_feed: ModelFeed | None = None,
         app_version: str = __version__,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -114,6 +116,8 @@ class SyncWorker:
         self._next_heartbeat = 0.0
         self._next_catalog = 0.0
         self._catalog_etag: str | None = None
+        self.model_feed = model_feed
+        self._next_model = 0.0
         self._settled: set[int] = set()  # rows of the current batch that got a verdict
         self._sent_total = 0
 
@@ -313,6 +317,14 @@ class SyncWorker:
             except SyncError as err:
                 log.info("sync: catalog check failed: %s", err)
 
+        feed = self.model_feed
+        if feed is not None and now >= self._next_model:
+            self._next_model = now + self.config.model_interval_s
+            try:
+                feed.check(self._client)
+            except (SyncError, ModelUpdateError) as err:
+                log.warning("sync: model release check: %s", err)
+
     def send_heartbeat(self) -> None:
         client = self._client
         assert client is not None
@@ -330,6 +342,8 @@ class SyncWorker:
             log.exception("sync: heartbeat source failed")
             extra = {}
         body.update({k: extra[k] for k in _HEARTBEAT_FIELDS if k in extra})
+        if self.model_feed is not None and self.model_feed.state:
+            body["model_update"] = self.model_feed.state
         sent_at = self._clock()
         body["clock"] = sent_at
         server_time = client.heartbeat(body)
