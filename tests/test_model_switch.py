@@ -189,3 +189,16 @@ def test_a_release_that_serves_its_first_frames_stays(tmp_path):
     vision.health.run_errors += 3  # a few bad frames are the camera's life, not a verdict
     assert desk.check_trial() is None
     assert vision.health.model_version == "tray-detector/10" and not desk.on_trial
+
+
+def test_a_rollout_is_taken_once_and_a_staff_roll_back_stands(tmp_path):
+    vision = FakeVision()
+    desk = _desk(tmp_path, vision)
+    assert desk.take_rollout("tray-detector/10").startswith("rollout tray-detector/10: ok")
+    assert vision.health.model_version == "tray-detector/10" and desk.on_trial
+    assert desk.roll_back().startswith("ok: tray-detector/9")  # staff did not like it
+    again = _desk(tmp_path, vision)  # a restart: headquarters still rolls /10 out
+    assert again.take_rollout("tray-detector/10") is None
+    assert vision.health.model_version == "tray-detector/9"
+    assert again.take_rollout("tray-detector/11").startswith("rollout tray-detector/11: ok")
+    assert load_choice(tmp_path / CHOICE_FILE).hq == "tray-detector/11"
