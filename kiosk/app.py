@@ -631,7 +631,7 @@ class KioskApp:
         self.watch.engine = self._engine(detector)
         self.vision.use_detector(detector, sizer)
         self.detector = detector
-        self.detector_note = f"{self._serving_ref()} (switched by staff)"
+        self.detector_note = f"{self._serving_ref()} (switched to while running)"
 
     def _on_rollout(self, ref: str) -> None:
         """The sync worker installed the release headquarters rolled out here (sync
