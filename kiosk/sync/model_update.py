@@ -20,7 +20,6 @@ proves itself on the kiosk, switches between frames, and rolls back if it fails.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -32,7 +31,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.models.repository import ModelError, ModelRepository
+from kiosk.models.repository import ModelError, ModelRepository, sha256_file
 
 MANIFEST_SCHEMA = "kiosk.model-release/1"
 DOWNLOADS = ".downloads"
@@ -102,13 +101,7 @@ def verify_manifest(manifest: str, signature_b64: str, key: Ed25519PublicKey) ->
 
 
 def _whole(path: Path, f: ManifestFile) -> bool:
-    if not path.is_file() or path.stat().st_size != f.size:
-        return False
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest() == f.sha256
+    return path.is_file() and path.stat().st_size == f.size and sha256_file(path) == f.sha256
 
 
 def install(
