@@ -59,6 +59,24 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_models(args: argparse.Namespace) -> int:
+    from kiosk.catalog_file import load_catalog
+    from kiosk.models.seed import main_models
+
+    config = _config(args)
+    vc = config.vision
+    return main_models(
+        args.action,
+        args.names,
+        args.repository,
+        args.source,
+        vc.repository,
+        {vc.model: vc.version} if vc.version is not None else {},
+        config.store.data_dir,
+        set(load_catalog(config.catalog.path).skus),
+    )
+
+
 def _cmd_calibration_card(args: argparse.Namespace) -> int:
     from kiosk.vision.camera_calibration import CalibrationCard, CalibrationError
     from kiosk.vision.card_print import card_geometry, card_svg
@@ -138,6 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
     cfg.add_argument("file", type=Path)
     cfg.add_argument("--show", action="store_true", help="print the effective config")
     cfg.set_defaults(fn=_cmd_config)
+    models = sub.add_parser("models", help="the kiosk's model repository (its warehouse)")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    listing = models_sub.add_parser("list", help="every release, verified, and what it reached")
+    seeding = models_sub.add_parser(
+        "seed",
+        help="copy the releases shipped with the code into the kiosk's own repository "
+        "(the newest of each model and the config's pinned version; never over one there)",
+    )
+    seeding.add_argument("names", nargs="*", help="these models (default: every one)")
+    seeding.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="seed from this repository (default: the releases shipped with the code)",
+    )
+    for p in (listing, seeding):
+        p.add_argument("--repository", type=Path, default=None, help="default: [vision] repository")
+        p.set_defaults(fn=_cmd_models)
+    listing.set_defaults(names=[], source=None)
     cal = sub.add_parser(
         "calibrate-camera",
         help="measure where the camera hangs from a picture of the calibration card on "

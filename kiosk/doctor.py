@@ -128,14 +128,39 @@ def _data(config: KioskConfig) -> Iterator[Finding]:
             yield Finding(True, "database", f"{db}: {n} sales, {backlog} waiting to sync")
         except (StoreError, Exception) as err:
             yield Finding(False, "database", str(err), "see the message; kiosk db check")
-    repo = ROOT / "models" / "repository"
-    models = sorted(p.parent for p in repo.glob("*/*/model.onnx")) if repo.exists() else []
-    yield Finding(
-        bool(models),
-        "models",
-        ", ".join(f"{m.parent.name}/{m.name}" for m in models) or "none shipped",
-        "models/repository/<name>/<version>/model.onnx with its profile",
-    )
+    yield from _models(config)
+
+
+def _models(config: KioskConfig) -> Iterator[Finding]:
+    """The release the config names, verified in the repository the kiosk serves from;
+    and, when headquarters rolls out releases, that the repository takes them."""
+    from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
+
+    vc = config.vision
+    root = Path(vc.repository) if vc.repository else DEFAULT_ROOT
+    try:
+        release = ModelRepository(root).load(vc.model, vc.version)
+        yield Finding(True, "model", f"{release.ref} in {root} (checksums verified)")
+    except ModelError as err:
+        fix = (
+            "kiosk models seed (copies the releases shipped with the code into it)"
+            if vc.repository
+            else "reinstall: the releases shipped with the code are damaged"
+        )
+        yield Finding(False, "model", str(err), fix)
+    if config.sync.enabled and config.sync.model_key:
+        where = root if root.exists() else root.parent
+        ok = bool(vc.repository) and os.access(where, os.W_OK)
+        yield Finding(
+            ok,
+            "model updates",
+            f"releases from headquarters install into {root}"
+            if ok
+            else f"{root} is not writable: releases headquarters rolls out cannot install",
+            "set [vision] repository to a directory the kiosk user can write "
+            "(/var/lib/kiosk/models), then kiosk models seed",
+            warning=True,
+        )
 
 
 def _devices() -> Iterator[Finding]:

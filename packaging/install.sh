@@ -11,6 +11,11 @@ rsync -a --delete --exclude .venv --exclude var --exclude .git "$src/" /opt/kios
 cd /opt/kiosk
 KIOSK_VENV=/opt/kiosk/.venv ./run.sh test -q -x tests/test_layering.py   # sets up venv + system packages
 /opt/kiosk/.venv/bin/kiosk --config /etc/kiosk/kiosk.toml config check /etc/kiosk/kiosk.toml
+# The kiosk's own model warehouse: writable (releases headquarters rolls out install
+# there), seeded with the releases this build ships; versions already there are kept.
+install -d -o kiosk -g kiosk -m 0750 /var/lib/kiosk/models
+runuser -u kiosk -- /opt/kiosk/.venv/bin/kiosk --config /etc/kiosk/kiosk.toml \
+    models seed --repository /var/lib/kiosk/models
 install -m 0644 "$src/packaging/kiosk.service" /etc/systemd/system/kiosk.service
 systemctl daemon-reload
 systemctl enable --now kiosk.service

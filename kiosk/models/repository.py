@@ -21,6 +21,8 @@ from pydantic import ValidationError
 from kiosk.models.profile import ModelProfile
 
 PROFILE_FILE = "profile.json"
+# Copies being made into a repository stage here, invisible to `names` (a dot directory).
+SEEDING = ".seeding"
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "models" / "repository"
 
 
@@ -53,6 +55,15 @@ class ModelRelease:
     @property
     def ref(self) -> str:
         return f"{self.profile.name}/{self.profile.version}"
+
+    @property
+    def files(self) -> list[str]:
+        """Every file of the release, its profile included."""
+        p = self.profile
+        c = p.classifier
+        look = None if c is None else c.close_look
+        named = (p.file, c and c.file, look and look.file, p.golden and p.golden.file)
+        return [PROFILE_FILE, *(f for f in named if f)]
 
 
 def sha256_file(path: Path) -> str:
@@ -213,3 +224,41 @@ class ModelRepository:
         )
         os.replace(staging, directory)  # appears whole or not at all
         return self.load(profile.name, profile.version)
+
+    def adopt(self, release: ModelRelease, known_skus: Iterable[str] | None = None) -> bool:
+        """Copy `release` (verified, from another repository) into this one; False when
+        the version is here already (and verifies). The copy is checked as `load`
+        checks and flushed to disk before it is renamed into place, so a power cut
+        leaves the version whole or absent, never half there."""
+        name, version = release.profile.name, release.profile.version
+        final = self.root / name / str(version)
+        if final.exists():
+            self.load(name, version, known_skus)  # versions are immutable: same files
+            return False
+        staging = self.root / SEEDING / name / str(version)
+        if staging.exists():
+            shutil.rmtree(staging)  # an earlier copy cut short
+        staging.mkdir(parents=True)
+        for file in release.files:
+            with (release.directory / file).open("rb") as src, (staging / file).open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+                dst.flush()
+                os.fsync(dst.fileno())
+        ModelRepository(self.root / SEEDING).load(name, version, known_skus)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, final)
+        _fsync_dir(final.parent)  # the rename itself survives a power cut
+        for empty in (staging.parent, staging.parent.parent):
+            try:
+                empty.rmdir()  # tidy: only when nothing else is being copied
+            except OSError:
+                break
+        return True
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
