@@ -65,7 +65,7 @@ from kiosk.domain.checkout import (
     RecordSale,
 )
 from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
-from kiosk.domain.decision.hard_case import check_at_payment
+from kiosk.domain.decision.hard_case import check_at_payment, crop_to_tray
 from kiosk.models.choice import ORACLE, parse_ref
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
@@ -736,20 +736,35 @@ class KioskApp:
         self._hard_cases += 1
         sale_id = self.service.checkout.sale_id
         case_id = f"{self.config.device.id}-hc-{int(time.time() * 1000)}-{self._hard_cases}"
+        # Only the tray leaves the kiosk: the camera may also see the shopper. Boxes are
+        # given in the picture's (the crop's) pixels.
+        w, h = note.view.frame_size
+        fx1, fy1, fx2, fy2 = self.vision_config.tray_region
+        region = (round(fx1 * w), round(fy1 * h), round(fx2 * w), round(fy2 * h))
         image = None
         if frame is not None:
-            ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            image = jpeg.tobytes() if ok else None
+            try:
+                tray = crop_to_tray(frame.image, region)
+                ok, jpeg = cv2.imencode(".jpg", tray, [cv2.IMWRITE_JPEG_QUALITY, 90])
+                image = jpeg.tobytes() if ok else None
+            except ValueError as err:  # a frame of another size than the view's
+                log.warning("hard case %s kept without its picture: %s", case_id, err)
         meta = {
             "decision": note.decision.explain(),
             "seen": [
                 {
-                    "box": [round(v, 1) for v in it.box],
+                    "box": [
+                        round(it.box[0] - region[0], 1),
+                        round(it.box[1] - region[1], 1),
+                        round(it.box[2] - region[0], 1),
+                        round(it.box[3] - region[1], 1),
+                    ],
                     "candidates": [[c.sku, round(c.score, 4)] for c in it.candidates],
                 }
                 for it in note.view.items
             ],
             "frame_size": list(note.view.frame_size),
+            "tray_region": list(region),
             "weight_g": str(note.grams),
             "model_version": note.view.model_version or self.detector.version,
         }

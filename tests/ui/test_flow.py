@@ -3,6 +3,9 @@ shopper and staff make, from idle to receipt. Qt warnings fail these tests."""
 
 import json
 
+import cv2
+import numpy as np
+
 from kiosk.ui import demo
 from kiosk.ui.demo import Context, Shots, wait_until
 
@@ -220,14 +223,26 @@ def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
     assert {("S002", "void_line"), ("S002", "override"), ("S002", "cancel_sale")} <= set(actions)
 
 
-def test_a_look_alike_question_is_kept_as_a_hard_case_with_its_picture(kiosk_app):
-    app = kiosk_app
+def test_a_look_alike_question_is_kept_as_a_hard_case_with_its_tray_picture(kiosk_factory):
+    # the camera sees more than the tray (the shopper, too): only the tray is kept
+    app = kiosk_factory(KIOSK__VISION__TRAY_REGION="[0.05, 0.0, 0.95, 1.0]")
     c = context(app)
     demo.shopper_lookalike(c)
     rows = app.store.query("SELECT * FROM hard_cases")
     assert rows, "the look-alike question was not kept"
     meta = json.loads(rows[0]["meta"])
     assert meta["decision"]["verdict"] == "ask" and rows[0]["image_sha256"]
+    sha = rows[0]["image_sha256"]
+    jpeg = (app.store.images.root / sha[:2] / sha).read_bytes()
+    picture = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    w, h = meta["frame_size"]
+    x1, y1, x2, y2 = meta["tray_region"]
+    assert (x1, y1, x2, y2) == (round(0.05 * w), 0, round(0.95 * w), h)
+    assert picture.shape[:2] == (y2 - y1, x2 - x1)
+    # the boxes are the picture's: each item lies inside it
+    for seen in meta["seen"]:
+        bx1, by1, bx2, by2 = seen["box"]
+        assert 0 <= bx1 < bx2 <= x2 - x1 and 0 <= by1 < by2 <= y2 - y1
     assert rows[0]["sale_id"] == app.store.recent_sales()[0]["id"]
     assert app.store.query("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'hard_case'")[0]["n"]
 
