@@ -31,6 +31,7 @@ from hq.db import Device, HqDatabase, Record, canonical_json
 from hq.images import SHA256_RE, HqImageStore, ImageRejected, ImageTooLarge
 from hq.model_releases import cohort
 from hq.records import HardCaseIn, HeartbeatIn, RefundIn, SaleIn, describe
+from hq.review_web import ReviewPages
 
 log = logging.getLogger("hq")
 
@@ -359,6 +360,8 @@ def create_app(
         Route("/v1/model-files/{sha256}", service.model_file, methods=["GET"]),
         Route("/v1/devices", service.list_devices, methods=["GET"]),
         Route("/openapi.yaml", service.openapi, methods=["GET"]),
+        # people's pages (HTML, signed in with an admin token): not part of the device API
+        *ReviewPages(db, images).routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -5,8 +5,12 @@
     hq device add DEVICE_ID --store STORE_ID       prints the device's token (once)
     hq device rotate-token DEVICE_ID               prints a new token; the old one stops
     hq device list                                 JSON, with each last heartbeat
-    hq admin-token add NAME                        prints a token for GET /v1/devices
+    hq admin-token add NAME                        prints a token for GET /v1/devices and
+                                                   the review page (NAME signs reviews)
     hq catalog publish --store STORE_ID FILE.json
+    hq review export --out DIR [--classes FILE]    reviewed hard cases as a training set
+
+The review page is at /review on the running service (sign in with an admin token).
 
 The database is SQLite at DIR/hq.sqlite3 unless --database (or HQ_DATABASE_URL) names
 another, e.g. postgresql+psycopg://user:pass@host/hq for a fleet. Images go to
@@ -22,6 +26,7 @@ import sys
 from pathlib import Path
 
 from hq.db import HqDatabase, HqStoreError
+from hq.review_export import ExportError, export, read_classes
 
 # What the kiosk's default configuration uses (kiosk/config.py, kiosk/sync/config.py).
 DEMO_DEVICE = "demo-kiosk-01:demo-kiosk-token"
@@ -118,6 +123,18 @@ def _model(args: argparse.Namespace, db: HqDatabase) -> str:
     return json.dumps({"releases": db.model_releases(), "rollouts": db.rollouts()}, indent=2)
 
 
+def _review(args: argparse.Namespace, db: HqDatabase) -> str:
+    from hq.images import HqImageStore
+
+    classes = read_classes(args.classes) if args.classes else None
+    summary = export(db, HqImageStore(_data_dir(args) / "images"), args.out, classes)
+    left = ", ".join(f"{n} {why}" for why, n in summary["left_out"].items()) or "none"
+    return (
+        f"{args.out}: {summary['count']} pictures, {summary['items']} labelled items, "
+        f"{summary['classes']} classes; of {summary['reviewed']} reviewed, left out: {left}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hq", description="headquarters reference service")
     parser.add_argument("--data", help="data directory (default $HQ_DATA_DIR or ./hq-data)")
@@ -175,6 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
     halt.add_argument("name")
     msub.add_parser("list", help="published releases and rollouts, as JSON")
 
+    review = sub.add_parser("review", help="the hard cases people reviewed")
+    rsub = review.add_subparsers(dest="action", required=True)
+    rexp = rsub.add_parser(
+        "export", help="the reviewed cases as a training set (the scene-set layout)"
+    )
+    rexp.add_argument("--out", type=Path, required=True, help="a new directory")
+    rexp.add_argument(
+        "--classes",
+        type=Path,
+        help="classes.txt to label with (the model's own order, e.g. a scene set's); "
+        "default: the SKUs reviewed, sorted",
+    )
+
     catalog = sub.add_parser("catalog", help="catalog releases")
     csub = catalog.add_subparsers(dest="action", required=True)
     pub = csub.add_parser("publish", help="make FILE the store's current catalog")
@@ -203,9 +233,11 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "catalog":
                 version = _publish(db, args.store, args.file)
                 print(f"published catalog {version} for store {args.store}")
+            elif args.command == "review":
+                print(_review(args, db))
         finally:
             db.close()
-    except (HqStoreError, OSError, ValueError) as err:  # ValueError: a ReleaseError
+    except (HqStoreError, ExportError, OSError, ValueError) as err:  # ValueError: ReleaseError
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -109,6 +109,19 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # 3: people's reviews of the hard cases (hq.review): what was really on the tray
+    """
+    CREATE TABLE reviews (
+        case_id     TEXT PRIMARY KEY,
+        outcome     TEXT NOT NULL,
+        boxes       TEXT NOT NULL,
+        missed      TEXT NOT NULL,
+        reviewer    TEXT NOT NULL,
+        note        TEXT NOT NULL,
+        reviewed_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX hard_cases_received ON hard_cases (received_at);
+    """,
 )
 
 RECORD_TABLES = ("sales", "refunds", "hard_cases")
@@ -296,6 +309,15 @@ class HqDatabase:
                 {"t": token_digest(token)},
             ).fetchone()
         return row is not None
+
+    def admin_name(self, token: str) -> str | None:
+        """Whose admin token this is (a reviewer signs reviews with it), or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                text("SELECT name FROM admin_tokens WHERE token_sha256 = :t"),
+                {"t": token_digest(token)},
+            ).fetchone()
+        return row[0] if row else None
 
     def device_settings(self, device_id: str) -> dict[str, Any]:
         with self._read() as conn:
@@ -655,6 +677,104 @@ class HqDatabase:
                 text("SELECT 1 FROM model_files WHERE sha256 = :h"), {"h": sha256}
             ).fetchone()
         return row is not None
+
+    # ---- reviews of hard cases (hq.review) ----
+
+    def review_counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            total = conn.exec_driver_sql("SELECT COUNT(*) FROM hard_cases").scalar_one()
+            done = conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM reviews r JOIN hard_cases h ON h.id = r.case_id"
+            ).scalar_one()
+        return {"pending": total - done, "reviewed": done, "all": total}
+
+    def hard_cases(self, status: str = "pending", limit: int = 50, offset: int = 0) -> list[dict]:
+        """Hard cases newest first: "pending" (not reviewed yet), "reviewed" or "all";
+        each with its record's body and its review (None when pending)."""
+        where = {"pending": "r.case_id IS NULL", "reviewed": "r.case_id IS NOT NULL"}.get(
+            status, "1 = 1"
+        )
+        with self._read() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT h.id, h.device_id, h.received_at, h.body, d.store_id,"
+                    " r.outcome, r.boxes, r.missed, r.reviewer, r.note, r.reviewed_at"
+                    " FROM hard_cases h LEFT JOIN reviews r ON r.case_id = h.id"
+                    " LEFT JOIN devices d ON d.device_id = h.device_id"
+                    f" WHERE {where} ORDER BY h.received_at DESC, h.id LIMIT :n OFFSET :o"
+                ),
+                {"n": limit, "o": offset},
+            ).fetchall()
+        return [_case_row(r) for r in rows]
+
+    def hard_case(self, case_id: str) -> dict | None:
+        with self._read() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT h.id, h.device_id, h.received_at, h.body, d.store_id,"
+                    " r.outcome, r.boxes, r.missed, r.reviewer, r.note, r.reviewed_at"
+                    " FROM hard_cases h LEFT JOIN reviews r ON r.case_id = h.id"
+                    " LEFT JOIN devices d ON d.device_id = h.device_id WHERE h.id = :k"
+                ),
+                {"k": case_id},
+            ).fetchone()
+        return _case_row(row) if row else None
+
+    def save_review(
+        self,
+        case_id: str,
+        outcome: str,
+        boxes: list[str],
+        missed: dict[str, int],
+        reviewer: str,
+        note: str,
+    ) -> None:
+        """Record (or replace: a second look may correct the first) a case's review."""
+        values = {
+            "k": case_id,
+            "o": outcome,
+            "b": json.dumps(boxes),
+            "m": json.dumps(missed, sort_keys=True),
+            "r": reviewer,
+            "n": note,
+            "now": self._clock(),
+        }
+        with self._write() as conn:
+            if conn.execute(text("SELECT 1 FROM hard_cases WHERE id = :k"), values).fetchone():
+                conn.execute(
+                    text(
+                        "INSERT INTO reviews (case_id, outcome, boxes, missed, reviewer, note,"
+                        " reviewed_at) VALUES (:k, :o, :b, :m, :r, :n, :now)"
+                        " ON CONFLICT (case_id) DO UPDATE SET outcome = excluded.outcome,"
+                        " boxes = excluded.boxes, missed = excluded.missed,"
+                        " reviewer = excluded.reviewer, note = excluded.note,"
+                        " reviewed_at = excluded.reviewed_at"
+                    ),
+                    values,
+                )
+            else:
+                raise HqStoreError(f"no hard case {case_id!r}")
+
+
+def _case_row(r: Any) -> dict:
+    review = None
+    if r[5] is not None:
+        review = {
+            "outcome": r[5],
+            "boxes": json.loads(r[6]),
+            "missed": json.loads(r[7]),
+            "reviewer": r[8],
+            "note": r[9],
+            "reviewed_at": r[10],
+        }
+    return {
+        "id": r[0],
+        "device_id": r[1],
+        "received_at": r[2],
+        "body": json.loads(r[3]),
+        "store_id": r[4],
+        "review": review,
+    }
 
 
 def _sqlite_engine(url: str) -> Engine:

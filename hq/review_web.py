@@ -1,0 +1,258 @@
+"""The review web page: people at headquarters confirm or correct what kiosks decided.
+
+    GET  /review                  hard cases, pending first (?status=reviewed|all)
+    GET  /review/cases/{id}       the tray picture with the camera's boxes, the weight,
+                                  the decision; a form naming each box's true SKU
+    POST /review/cases/{id}       save the review, go on to the next pending case
+    GET  /review/images/{sha256}  a case's picture
+    GET|POST /review/login, POST /review/logout
+
+Sign-in is with an admin token (`hq admin-token add NAME`): the name signs the
+reviews. The token is kept in an HttpOnly, SameSite=Strict cookie scoped to /review,
+and a form post must come from this site (its Origin, when the browser sends one), so
+another site cannot post reviews in a signed-in reviewer's name. Pages are rendered on
+the server with Jinja2 (autoescaped: SKUs and notes come from kiosks and people).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from hq.db import HqDatabase
+from hq.images import HqImageStore
+from hq.review import (
+    MAX_MISSED_ROWS,
+    NOT_AN_ITEM,
+    CaseView,
+    ReviewError,
+    case_view,
+    catalog_products,
+    outcome,
+    parse_form,
+    request_text,
+    true_counts,
+)
+
+COOKIE = "hq_review"
+PAGE = 50
+MAX_FORM_BYTES = 64 * 1024
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+
+
+class ReviewPages:
+    def __init__(self, db: HqDatabase, images: HqImageStore) -> None:
+        self.db = db
+        self.images = images
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/review", self.index, methods=["GET"]),
+            Route("/review/login", self.login, methods=["GET", "POST"]),
+            Route("/review/logout", self.logout, methods=["POST"]),
+            Route("/review/cases/{case_id}", self.case, methods=["GET", "POST"]),
+            Route("/review/images/{sha256}", self.image, methods=["GET"]),
+        ]
+
+    # ---- plumbing ----
+
+    async def _reviewer(self, request: Request) -> str | None:
+        token = request.cookies.get(COOKIE, "")
+        return await run_in_threadpool(self.db.admin_name, token) if token else None
+
+    @staticmethod
+    def _to_login(request: Request) -> Response:
+        return RedirectResponse(f"/review/login?next={quote(request.url.path)}", 303)
+
+    @staticmethod
+    def _same_site(request: Request) -> bool:
+        origin = request.headers.get("origin")
+        if origin is None:  # not every browser sends it on a same-origin form post
+            return True
+        return urlsplit(origin).netloc == request.headers.get("host", "")
+
+    @staticmethod
+    async def _form(request: Request) -> dict[str, str]:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            raise ReviewError("the form must be sent as application/x-www-form-urlencoded")
+        raw = b""
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_FORM_BYTES:
+                raise ReviewError("the form is too large")
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise ReviewError("the form is not UTF-8") from None
+
+    @staticmethod
+    def _page(name: str, code: int = 200, **values) -> HTMLResponse:
+        html = _env.get_template(name).render(**values)
+        return HTMLResponse(html, code, headers={"Cache-Control": "no-store"})
+
+    # ---- pages ----
+
+    async def login(self, request: Request) -> Response:
+        target = request.query_params.get("next", "/review")
+        if not target.startswith("/review"):
+            target = "/review"  # never bounce a reviewer off this site
+        if request.method == "GET":
+            return self._page("login.html", next=target, error="")
+        if not self._same_site(request):
+            return self._page("login.html", 403, next=target, error="sign in from this site")
+        try:
+            token = (await self._form(request)).get("token", "").strip()
+        except ReviewError as err:
+            return self._page("login.html", 400, next=target, error=str(err))
+        if not token or await run_in_threadpool(self.db.admin_name, token) is None:
+            return self._page(
+                "login.html", 401, next=target, error="unknown token: hq admin-token add NAME"
+            )
+        response = RedirectResponse(target, 303)
+        response.set_cookie(
+            COOKIE,
+            token,
+            path="/review",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            max_age=12 * 3600,
+        )
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        response = RedirectResponse("/review/login", 303)
+        response.delete_cookie(COOKIE, path="/review")
+        return response
+
+    async def index(self, request: Request) -> Response:
+        reviewer = await self._reviewer(request)
+        if reviewer is None:
+            return self._to_login(request)
+        status = request.query_params.get("status", "pending")
+        if status not in ("pending", "reviewed", "all"):
+            status = "pending"
+        try:
+            page = max(0, int(request.query_params.get("page", "0")))
+        except ValueError:
+            page = 0
+        rows = await run_in_threadpool(self.db.hard_cases, status, PAGE + 1, page * PAGE)
+        counts = await run_in_threadpool(self.db.review_counts)
+        cases = [(case_view(r), r["review"]) for r in rows[:PAGE]]
+        return self._page(
+            "review_list.html",
+            reviewer=reviewer,
+            status=status,
+            counts=counts,
+            cases=cases,
+            page=page,
+            more=len(rows) > PAGE,
+        )
+
+    async def case(self, request: Request) -> Response:
+        reviewer = await self._reviewer(request)
+        if reviewer is None:
+            return self._to_login(request)
+        case_id = request.path_params["case_id"]
+        row = await run_in_threadpool(self.db.hard_case, case_id)
+        if row is None:
+            return self._page("message.html", 404, title="Not found", text=f"no case {case_id}")
+        view = case_view(row)
+        products = await run_in_threadpool(self._products, view.store_id)
+        if request.method == "GET":
+            return self._case_page(view, row["review"], products, reviewer, "", None)
+        if not self._same_site(request):
+            return self._page("message.html", 403, title="Refused", text="post from this site")
+        form: dict[str, str] = {}
+        try:
+            form = await self._form(request)
+            known = {sku for sku, _ in products} or None
+            boxes, missed, note = parse_form(form, view, known)
+        except ReviewError as err:
+            return self._case_page(view, row["review"], products, reviewer, str(err), form, 400)
+        result = outcome(view, boxes, missed)
+        await run_in_threadpool(self.db.save_review, case_id, result, boxes, missed, reviewer, note)
+        after = await run_in_threadpool(self.db.hard_cases, "pending", 1, 0)
+        target = f"/review/cases/{quote(after[0]['id'])}" if after else "/review?status=reviewed"
+        return RedirectResponse(target, 303)
+
+    def _products(self, store_id: str | None) -> list[tuple[str, str]]:
+        catalog = self.db.current_catalog(store_id) if store_id else None
+        return catalog_products(catalog.body if catalog else None)
+
+    def _case_page(
+        self,
+        view: CaseView,
+        review: dict | None,
+        products: list[tuple[str, str]],
+        reviewer: str,
+        error: str,
+        form: dict[str, str] | None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        # what the form shows: what was posted (after an error), else the saved review,
+        # else the camera's best guess for each box
+        if form is not None:
+            chosen = [form.get(f"box_{i}", b.top) for i, b in enumerate(view.boxes)]
+            missed = [
+                (form.get(f"missed_sku_{i}", ""), form.get(f"missed_n_{i}", "1"))
+                for i in range(MAX_MISSED_ROWS)
+            ]
+            note = form.get("note", "")
+        elif review is not None:
+            chosen = list(review["boxes"]) + [b.top for b in view.boxes[len(review["boxes"]) :]]
+            missed = [(s, str(n)) for s, n in sorted(review["missed"].items())]
+            note = review["note"]
+        else:
+            chosen = [b.top for b in view.boxes]
+            missed = []
+            note = ""
+        missed += [("", "1")] * (MAX_MISSED_ROWS - len(missed))
+        reviewed = None
+        if review is not None:
+            reviewed = sorted(true_counts(review["boxes"], review["missed"]).items())
+        names = dict(products)
+        return self._page(
+            "review_case.html",
+            status,
+            case=view,
+            review=review,
+            reviewed=reviewed,
+            reviewer=reviewer,
+            error=error,
+            chosen=chosen,
+            missed=missed[:MAX_MISSED_ROWS],
+            note=note,
+            products=products,
+            names=names,
+            not_an_item=NOT_AN_ITEM,
+            decided=sorted(view.decided.items()),
+            asked=[request_text(r, names) for r in view.requests],
+        )
+
+    async def image(self, request: Request) -> Response:
+        if await self._reviewer(request) is None:
+            return Response("sign in at /review/login", 401)
+        sha = request.path_params["sha256"]
+        try:
+            path = self.images.path(sha)
+        except ValueError:
+            return Response("not an image id", 404)
+        if not path.is_file():
+            return Response("no such image", 404)
+        return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private"})

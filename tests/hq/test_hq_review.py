@@ -1,0 +1,214 @@
+"""People at headquarters review hard cases on a web page (signed in with an admin
+token), and the reviewed cases export as a training set the recipe reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import cv2
+import numpy as np
+import pytest
+from hq_helpers import STORE
+
+from hq.cli import main as hq_main
+from hq.review_export import ExportError, export
+from kiosk.catalog_file import DEMO_CATALOG
+from kiosk.vision.scenes import load_scenes
+
+PICTURE = (640, 400)  # the tray crop the kiosk kept
+
+
+def _picture() -> bytes:
+    image = np.full((PICTURE[1], PICTURE[0], 3), 90, np.uint8)
+    cv2.rectangle(image, (100, 80), (180, 240), (30, 30, 200), -1)  # a red can
+    cv2.rectangle(image, (300, 150), (460, 260), (40, 180, 220), -1)  # a bag of crisps
+    ok, jpeg = cv2.imencode(".jpg", image)
+    assert ok
+    return jpeg.tobytes()
+
+
+def _case(case_id: str, sha: str, verdict: str = "ask") -> dict:
+    """A hard case as the kiosk's sync worker sends it (kiosk.app._record_hard_case)."""
+    return {
+        "id": case_id,
+        "sale_id": f"sale-{case_id}",
+        "image_sha256": sha,
+        "created_at": 1_790_000_000.0,
+        "meta": {
+            "decision": {
+                "verdict": verdict,
+                "reason": "ambiguous",
+                "counts": {"chips-original-70": 1, "cola-classic-330": 1},
+                "weighed": [],
+                "measured_g": "420.0",
+                "requests": [
+                    {
+                        "kind": "choose",
+                        "boxes": [0],
+                        "skus": ["cola-classic-330", "cola-zero-330"],
+                        "grams": None,
+                    }
+                ],
+            },
+            "seen": [
+                {
+                    "box": [100.0, 80.0, 180.0, 240.0],
+                    "candidates": [["cola-classic-330", 0.55], ["cola-zero-330", 0.41]],
+                },
+                {"box": [300.0, 150.0, 460.0, 260.0], "candidates": [["chips-original-70", 0.9]]},
+            ],
+            "frame_size": [1280, 720],
+            "tray_region": [320, 160, 320 + PICTURE[0], 160 + PICTURE[1]],
+            "weight_g": "420.0",
+            "model_version": "tray-detector/10",
+        },
+    }
+
+
+@pytest.fixture
+def cases(service):
+    """Two hard cases from a kiosk, with their picture; the store's catalog published."""
+    image = _picture()
+    sha = hashlib.sha256(image).hexdigest()
+    assert service.call("PUT", f"/v1/images/{sha}", data=image).status_code == 201
+    for case_id in ("hc-1", "hc-2"):
+        r = service.call("PUT", f"/v1/hard-cases/{case_id}", json=_case(case_id, sha))
+        assert r.status_code == 201
+    service.db.publish_catalog(STORE, "v1", DEMO_CATALOG.read_bytes())
+    return sha
+
+
+def _sign_in(service, name: str = "mei") -> str:
+    token = service.db.add_admin_token(name)
+    r = service.http.post(
+        service.url + "/review/login?next=/review", data={"token": token}, allow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/review"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/review" in cookie
+    return token
+
+
+def test_the_review_pages_need_an_admin_sign_in(service, cases):
+    r = service.http.get(service.url + "/review", allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/review/login")
+    assert service.http.get(service.url + f"/review/images/{cases}").status_code == 401
+    # a device's token is not a reviewer's
+    r = service.http.post(service.url + "/review/login", data={"token": "token-kiosk-1"})
+    assert r.status_code == 401 and "unknown token" in r.text
+    _sign_in(service)
+    page = service.http.get(service.url + "/review")
+    assert page.status_code == 200 and "signed in as mei" in page.text
+    assert "To review (2)" in page.text and "hc-1" in page.text and "tray-detector/10" in page.text
+    picture = service.http.get(service.url + f"/review/images/{cases}")
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+    service.http.post(service.url + "/review/logout")
+    assert service.http.get(service.url + "/review", allow_redirects=False).status_code == 303
+
+
+def test_a_case_shows_the_tray_with_the_cameras_boxes_and_what_the_kiosk_decided(service, cases):
+    _sign_in(service)
+    page = service.http.get(service.url + "/review/cases/hc-1").text
+    assert f'href="/review/images/{cases}"' in page
+    assert f'viewBox="0 0 {PICTURE[0]} {PICTURE[1]}"' in page  # boxes in the picture's pixels
+    assert page.count("<rect ") == 4  # each box and its number tag
+    # names from the store's catalog, the camera's scores, the question the kiosk asked
+    assert "Morning Cola Classic 330ml" in page and "0.55" in page and "0.41" in page
+    assert "choose — box 1; Morning Cola Classic 330ml or Morning Cola Zero 330ml" in page
+    assert 'name="box_0"' in page and 'name="box_1"' in page
+    # the camera's best guess is preselected
+    assert re.search(r'<option value="cola-classic-330" selected>', page)
+
+
+def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
+    _sign_in(service, "mei")
+    form = {
+        "box_0": "cola-zero-330",  # the camera's second guess was right
+        "box_1": "chips-original-70",
+        "missed_sku_0": "lighter",  # under the crisps
+        "missed_n_0": "1",
+        "note": "a lighter under the bag <script>alert(1)</script>",
+    }
+    r = service.http.post(service.url + "/review/cases/hc-1", data=form, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/review/cases/hc-2"
+    saved = service.db.hard_case("hc-1")["review"]
+    assert saved["outcome"] == "corrected" and saved["reviewer"] == "mei"
+    assert saved["boxes"] == ["cola-zero-330", "chips-original-70"]
+    assert saved["missed"] == {"lighter": 1}
+    page = service.http.get(service.url + "/review/cases/hc-1").text
+    assert "<script>alert" not in page and "&lt;script&gt;" in page  # escaped
+    assert "Reviewed by <b>mei</b>" in page and 'value="lighter"' in page
+    # the kiosk was right about the second case; with nothing left, back to the list
+    right = {"box_0": "cola-classic-330", "box_1": "chips-original-70"}
+    r = service.http.post(service.url + "/review/cases/hc-2", data=right, allow_redirects=False)
+    assert r.headers["location"] == "/review?status=reviewed"
+    assert service.db.hard_case("hc-2")["review"]["outcome"] == "right"
+    assert "Nothing left to review" in service.http.get(service.url + "/review").text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"box_0": "cola-zero-330"}, "box_1: missing"),
+        ({"box_0": "no-such-sku", "box_1": ""}, "box 1: no-such-sku is not in the store"),
+        ({"box_0": "", "box_1": "", "missed_sku_0": "lighter", "missed_n_0": "0"}, "1 to 50"),
+        ({"box_0": "", "box_1": "", "missed_sku_0": "../etc"}, "is not a SKU"),
+    ],
+)
+def test_a_bad_review_form_is_refused_naming_the_field_and_nothing_is_saved(
+    service, cases, form, message
+):
+    _sign_in(service)
+    r = service.http.post(service.url + "/review/cases/hc-1", data=form)
+    assert r.status_code == 400 and "Not saved" in r.text and message in r.text
+    assert service.db.hard_case("hc-1")["review"] is None
+
+
+def test_a_review_posted_from_another_site_is_refused(service, cases):
+    _sign_in(service)
+    form = {"box_0": "", "box_1": ""}
+    r = service.http.post(
+        service.url + "/review/cases/hc-1", data=form, headers={"Origin": "https://evil.example"}
+    )
+    assert r.status_code == 403 and service.db.hard_case("hc-1")["review"] is None
+
+
+def test_reviewed_cases_export_as_a_training_set_the_recipe_reads(service, cases, tmp_path):
+    _sign_in(service)
+    complete = {"box_0": "cola-zero-330", "box_1": ""}  # the crisps box was a shadow
+    service.http.post(service.url + "/review/cases/hc-1", data=complete)
+    missed = {"box_0": "cola-classic-330", "box_1": "chips-original-70", "missed_sku_0": "lighter"}
+    service.http.post(service.url + "/review/cases/hc-2", data=missed)
+    classes = [line for line in DEMO_CATALOG.read_text().split('"sku": "')[1:]]
+    classes = [c.split('"')[0] for c in classes]
+    out = tmp_path / "reviewed"
+    summary = export(service.db, service.images, out, classes)
+    # hc-2 has an item no box covers: it cannot be labelled, so it is left out
+    assert summary["count"] == 1 and summary["left_out"] == {"an item without a box": 1}
+    labels, scenes = load_scenes(out)
+    assert labels == classes and [s.scene_id for s in scenes] == ["hc-1"]
+    (scene,) = scenes
+    assert [labels[c] for c in scene.class_ids] == ["cola-zero-330"]  # the shadow unlabelled
+    np.testing.assert_allclose(
+        scene.boxes_xyxy(*PICTURE), [[100, 80, 180, 240]], atol=0.01
+    )  # the box in the picture's pixels
+    assert scene.read_image().shape[:2] == (PICTURE[1], PICTURE[0])
+    assert scene.manifest["review"]["outcome"] == "corrected"
+    assert scene.manifest["source"]["model_version"] == "tray-detector/10"
+    with pytest.raises(ExportError, match="exists"):
+        export(service.db, service.images, out, classes)
+
+
+def test_hq_review_export_on_the_command_line(service, cases, tmp_path, capsys, monkeypatch):
+    _sign_in(service)
+    service.http.post(service.url + "/review/cases/hc-1", data={"box_0": "", "box_1": ""})
+    # the CLI opens the same database and image store as the running service
+    monkeypatch.setenv("HQ_DATABASE_URL", service.db.url)
+    data = service.images.root.parent
+    out = tmp_path / "set"
+    assert hq_main(["--data", str(data), "review", "export", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 pictures, 0 labelled items" in printed and "left out: none" in printed
+    assert json.loads((out / "dataset.json").read_text())["reviewed"] == 1
