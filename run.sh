@@ -78,6 +78,7 @@ start_demo_headquarters() {
     for _ in $(seq 50); do
         "$VENV/bin/python" -c "import urllib.request as u; u.urlopen('$health', timeout=1)" 2>/dev/null && {
             echo "==> headquarters (hq serve --demo) at http://127.0.0.1:8600, log var/hq-demo.log"
+            echo "==> review the kiosk's hard cases at http://127.0.0.1:8600/review (token: demo-review-token)"
             return 0; }
         kill -0 $HQ_PID 2>/dev/null || break
         sleep 0.2

@@ -30,6 +30,8 @@ from hq.review_export import ExportError, export, read_classes
 
 # What the kiosk's default configuration uses (kiosk/config.py, kiosk/sync/config.py).
 DEMO_DEVICE = "demo-kiosk-01:demo-kiosk-token"
+# The demo's reviewer, to open /review on the demo's headquarters (loopback only).
+DEMO_REVIEWER = ("demo-reviewer", "demo-review-token")
 DEMO_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog" / "demo.json"
 
 
@@ -64,6 +66,9 @@ def _serve(args: argparse.Namespace) -> int:
         db.set_device_token(device_id, store_id, token)
         if args.demo_catalog:
             _publish(db, store_id, Path(args.demo_catalog))
+    if args.demo:
+        db.add_admin_token(*DEMO_REVIEWER)
+        print(f"hq: review hard cases at /review (demo token: {DEMO_REVIEWER[1]})", flush=True)
     images = HqImageStore(_data_dir(args) / "images")
     limits = Limits(
         max_json_bytes=args.max_json_mb * 1024 * 1024,

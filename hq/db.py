@@ -281,8 +281,10 @@ class HqDatabase:
                 {"d": device_id, "s": store_id, "t": token_digest(token), "now": self._clock()},
             )
 
-    def add_admin_token(self, name: str) -> str:
-        token = new_token()
+    def add_admin_token(self, name: str, token: str | None = None) -> str:
+        """Issue (or re-issue) NAME's admin token; `token` chosen by the operator is for
+        the demo only."""
+        token = token or new_token()
         with self._write() as conn:
             conn.execute(
                 text(

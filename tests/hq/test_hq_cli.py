@@ -63,6 +63,10 @@ def test_hq_serve_demo_answers_the_demo_kiosk(tmp_path):
         assert r.json()["device_id"] == "demo-kiosk-01" and r.json()["store_id"] == "demo-001"
         r = requests.get(url + "/v1/stores/demo-001/catalog", headers=auth, timeout=5)
         assert r.status_code == 200 and r.content == DEMO_CATALOG.read_bytes()
+        # the demo's reviewer signs in to the review page
+        with requests.Session() as browser:
+            r = browser.post(url + "/review/login", data={"token": "demo-review-token"}, timeout=5)
+            assert r.status_code == 200 and "signed in as demo-reviewer" in r.text
     finally:
         proc.terminate()
         proc.wait(10)
