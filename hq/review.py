@@ -30,9 +30,14 @@ class ReviewError(ValueError):
 class SeenBox:
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the picture's pixels
     candidates: tuple[tuple[str, float], ...]  # the camera's SKUs, best first
+    doubtful: bool = False  # half-seen: under the camera's threshold
+    taken_for: str | None = None  # a doubtful box the decision took for this SKU
 
     @property
-    def top(self) -> str:
+    def guess(self) -> str:
+        """What the kiosk made of the box: the form's first answer."""
+        if self.doubtful:
+            return self.taken_for or NOT_AN_ITEM
         return self.candidates[0][0] if self.candidates else NOT_AN_ITEM
 
 
@@ -68,15 +73,22 @@ def case_view(row: Mapping[str, Any]) -> CaseView:
         size = (int(region[2]) - int(region[0]), int(region[3]) - int(region[1]))
     else:  # kiosks before the tray crop sent the whole frame
         size = (int(frame[0]), int(frame[1]))
+    half_seen = {}
+    for pair in decision.get("half_seen") or []:
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int):
+            half_seen[pair[0]] = str(pair[1])
     boxes = []
-    for seen in meta.get("seen") or []:
-        try:
-            box = tuple(float(v) for v in seen["box"][:4])
-            cands = tuple((str(s), float(p)) for s, p in seen.get("candidates") or [])
-        except (KeyError, TypeError, ValueError):
-            continue  # a malformed box is not shown rather than breaking the page
-        if len(box) == 4:
-            boxes.append(SeenBox(box, cands))  # type: ignore[arg-type]
+    # numbered as the kiosk numbers them: the sure boxes, then the doubtful ones
+    for doubtful, group in ((False, meta.get("seen")), (True, meta.get("doubtful"))):
+        for seen in group or []:
+            try:
+                box = tuple(float(v) for v in seen["box"][:4])
+                cands = tuple((str(s), float(p)) for s, p in seen.get("candidates") or [])
+            except (KeyError, TypeError, ValueError):
+                continue  # a malformed box is not shown rather than breaking the page
+            if len(box) == 4:
+                taken = half_seen.get(len(boxes)) if doubtful else None
+                boxes.append(SeenBox(box, cands, doubtful, taken))  # type: ignore[arg-type]
     return CaseView(
         case_id=row["id"],
         device_id=row["device_id"],

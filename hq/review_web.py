@@ -208,18 +208,18 @@ class ReviewPages:
         # what the form shows: what was posted (after an error), else the saved review,
         # else the camera's best guess for each box
         if form is not None:
-            chosen = [form.get(f"box_{i}", b.top) for i, b in enumerate(view.boxes)]
+            chosen = [form.get(f"box_{i}", b.guess) for i, b in enumerate(view.boxes)]
             missed = [
                 (form.get(f"missed_sku_{i}", ""), form.get(f"missed_n_{i}", "1"))
                 for i in range(MAX_MISSED_ROWS)
             ]
             note = form.get("note", "")
         elif review is not None:
-            chosen = list(review["boxes"]) + [b.top for b in view.boxes[len(review["boxes"]) :]]
+            chosen = list(review["boxes"]) + [b.guess for b in view.boxes[len(review["boxes"]) :]]
             missed = [(s, str(n)) for s, n in sorted(review["missed"].items())]
             note = review["note"]
         else:
-            chosen = [b.top for b in view.boxes]
+            chosen = [b.guess for b in view.boxes]
             missed = []
             note = ""
         missed += [("", "1")] * (MAX_MISSED_ROWS - len(missed))

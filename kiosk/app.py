@@ -749,9 +749,9 @@ class KioskApp:
                 image = jpeg.tobytes() if ok else None
             except ValueError as err:  # a frame of another size than the view's
                 log.warning("hard case %s kept without its picture: %s", case_id, err)
-        meta = {
-            "decision": note.decision.explain(),
-            "seen": [
+
+        def boxes(items) -> list[dict]:
+            return [
                 {
                     "box": [
                         round(it.box[0] - region[0], 1),
@@ -761,8 +761,15 @@ class KioskApp:
                     ],
                     "candidates": [[c.sku, round(c.score, 4)] for c in it.candidates],
                 }
-                for it in note.view.items
-            ],
+                for it in items
+            ]
+
+        meta = {
+            "decision": note.decision.explain(),
+            "seen": boxes(note.view.items),
+            # boxes the camera half-saw (under its threshold): the decision may have
+            # taken one for an item (`half_seen`, numbered after `seen`)
+            "doubtful": boxes(note.view.doubtful),
             "frame_size": list(note.view.frame_size),
             "tray_region": list(region),
             "weight_g": str(note.grams),

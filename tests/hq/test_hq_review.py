@@ -40,7 +40,7 @@ def _case(case_id: str, sha: str, verdict: str = "ask") -> dict:
             "decision": {
                 "verdict": verdict,
                 "reason": "ambiguous",
-                "counts": {"chips-original-70": 1, "cola-classic-330": 1},
+                "counts": {"chips-original-70": 1, "cola-classic-330": 1, "lighter": 1},
                 "weighed": [],
                 "measured_g": "420.0",
                 "requests": [
@@ -51,6 +51,7 @@ def _case(case_id: str, sha: str, verdict: str = "ask") -> dict:
                         "grams": None,
                     }
                 ],
+                "half_seen": [[2, "lighter"]],  # box 3, the doubtful one, taken for a lighter
             },
             "seen": [
                 {
@@ -59,6 +60,7 @@ def _case(case_id: str, sha: str, verdict: str = "ask") -> dict:
                 },
                 {"box": [300.0, 150.0, 460.0, 260.0], "candidates": [["chips-original-70", 0.9]]},
             ],
+            "doubtful": [{"box": [440.0, 240.0, 500.0, 270.0], "candidates": [["lighter", 0.31]]}],
             "frame_size": [1280, 720],
             "tray_region": [320, 160, 320 + PICTURE[0], 160 + PICTURE[1]],
             "weight_g": "420.0",
@@ -113,13 +115,16 @@ def test_a_case_shows_the_tray_with_the_cameras_boxes_and_what_the_kiosk_decided
     page = service.http.get(service.url + "/review/cases/hc-1").text
     assert f'href="/review/images/{cases}"' in page
     assert f'viewBox="0 0 {PICTURE[0]} {PICTURE[1]}"' in page  # boxes in the picture's pixels
-    assert page.count("<rect ") == 4  # each box and its number tag
+    assert page.count("<rect ") == 6  # each box and its number tag
+    assert page.count("stroke-dasharray") == 1 and "half-seen" in page  # the doubtful box
     # names from the store's catalog, the camera's scores, the question the kiosk asked
     assert "Morning Cola Classic 330ml" in page and "0.55" in page and "0.41" in page
     assert "choose — box 1; Morning Cola Classic 330ml or Morning Cola Zero 330ml" in page
-    assert 'name="box_0"' in page and 'name="box_1"' in page
-    # the camera's best guess is preselected
+    assert 'name="box_0"' in page and 'name="box_2"' in page and 'name="box_3"' not in page
+    # what the kiosk made of each box is preselected: the camera's best guess, and the
+    # doubtful box as the lighter the decision took it for
     assert re.search(r'<option value="cola-classic-330" selected>', page)
+    assert re.search(r'<option value="lighter" selected>', page)
 
 
 def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
@@ -127,21 +132,22 @@ def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
     form = {
         "box_0": "cola-zero-330",  # the camera's second guess was right
         "box_1": "chips-original-70",
-        "missed_sku_0": "lighter",  # under the crisps
+        "box_2": "lighter",
+        "missed_sku_0": "gum-mint-40",  # under the crisps
         "missed_n_0": "1",
-        "note": "a lighter under the bag <script>alert(1)</script>",
+        "note": "a gum under the bag <script>alert(1)</script>",
     }
     r = service.http.post(service.url + "/review/cases/hc-1", data=form, allow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/review/cases/hc-2"
     saved = service.db.hard_case("hc-1")["review"]
     assert saved["outcome"] == "corrected" and saved["reviewer"] == "mei"
-    assert saved["boxes"] == ["cola-zero-330", "chips-original-70"]
-    assert saved["missed"] == {"lighter": 1}
+    assert saved["boxes"] == ["cola-zero-330", "chips-original-70", "lighter"]
+    assert saved["missed"] == {"gum-mint-40": 1}
     page = service.http.get(service.url + "/review/cases/hc-1").text
     assert "<script>alert" not in page and "&lt;script&gt;" in page  # escaped
-    assert "Reviewed by <b>mei</b>" in page and 'value="lighter"' in page
+    assert "Reviewed by <b>mei</b>" in page and 'value="gum-mint-40"' in page
     # the kiosk was right about the second case; with nothing left, back to the list
-    right = {"box_0": "cola-classic-330", "box_1": "chips-original-70"}
+    right = {"box_0": "cola-classic-330", "box_1": "chips-original-70", "box_2": "lighter"}
     r = service.http.post(service.url + "/review/cases/hc-2", data=right, allow_redirects=False)
     assert r.headers["location"] == "/review?status=reviewed"
     assert service.db.hard_case("hc-2")["review"]["outcome"] == "right"
@@ -151,10 +157,13 @@ def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"box_0": "cola-zero-330"}, "box_1: missing"),
-        ({"box_0": "no-such-sku", "box_1": ""}, "box 1: no-such-sku is not in the store"),
-        ({"box_0": "", "box_1": "", "missed_sku_0": "lighter", "missed_n_0": "0"}, "1 to 50"),
-        ({"box_0": "", "box_1": "", "missed_sku_0": "../etc"}, "is not a SKU"),
+        ({"box_0": "cola-zero-330", "box_2": ""}, "box_1: missing"),
+        ({"box_0": "nope", "box_1": "", "box_2": ""}, "box 1: nope is not in the store"),
+        (
+            {"box_0": "", "box_1": "", "box_2": "", "missed_sku_0": "gum-mint-40", "missed_n_0": "0"},
+            "1 to 50",
+        ),
+        ({"box_0": "", "box_1": "", "box_2": "", "missed_sku_0": "../etc"}, "is not a SKU"),
     ],
 )
 def test_a_bad_review_form_is_refused_naming_the_field_and_nothing_is_saved(
@@ -168,7 +177,7 @@ def test_a_bad_review_form_is_refused_naming_the_field_and_nothing_is_saved(
 
 def test_a_review_posted_from_another_site_is_refused(service, cases):
     _sign_in(service)
-    form = {"box_0": "", "box_1": ""}
+    form = {"box_0": "", "box_1": "", "box_2": ""}
     r = service.http.post(
         service.url + "/review/cases/hc-1", data=form, headers={"Origin": "https://evil.example"}
     )
@@ -177,9 +186,11 @@ def test_a_review_posted_from_another_site_is_refused(service, cases):
 
 def test_reviewed_cases_export_as_a_training_set_the_recipe_reads(service, cases, tmp_path):
     _sign_in(service)
-    complete = {"box_0": "cola-zero-330", "box_1": ""}  # the crisps box was a shadow
+    # the crisps box was a shadow; the half-seen box a lighter indeed
+    complete = {"box_0": "cola-zero-330", "box_1": "", "box_2": "lighter"}
     service.http.post(service.url + "/review/cases/hc-1", data=complete)
-    missed = {"box_0": "cola-classic-330", "box_1": "chips-original-70", "missed_sku_0": "lighter"}
+    missed = {"box_0": "cola-classic-330", "box_1": "chips-original-70", "box_2": "",
+              "missed_sku_0": "lighter"}  # fmt: skip
     service.http.post(service.url + "/review/cases/hc-2", data=missed)
     classes = [line for line in DEMO_CATALOG.read_text().split('"sku": "')[1:]]
     classes = [c.split('"')[0] for c in classes]
@@ -190,10 +201,11 @@ def test_reviewed_cases_export_as_a_training_set_the_recipe_reads(service, cases
     labels, scenes = load_scenes(out)
     assert labels == classes and [s.scene_id for s in scenes] == ["hc-1"]
     (scene,) = scenes
-    assert [labels[c] for c in scene.class_ids] == ["cola-zero-330"]  # the shadow unlabelled
+    # the shadow unlabelled; boxes in the picture's pixels
+    assert [labels[c] for c in scene.class_ids] == ["cola-zero-330", "lighter"]
     np.testing.assert_allclose(
-        scene.boxes_xyxy(*PICTURE), [[100, 80, 180, 240]], atol=0.01
-    )  # the box in the picture's pixels
+        scene.boxes_xyxy(*PICTURE), [[100, 80, 180, 240], [440, 240, 500, 270]], atol=0.01
+    )
     assert scene.read_image().shape[:2] == (PICTURE[1], PICTURE[0])
     assert scene.manifest["review"]["outcome"] == "corrected"
     assert scene.manifest["source"]["model_version"] == "tray-detector/10"
@@ -203,7 +215,8 @@ def test_reviewed_cases_export_as_a_training_set_the_recipe_reads(service, cases
 
 def test_hq_review_export_on_the_command_line(service, cases, tmp_path, capsys, monkeypatch):
     _sign_in(service)
-    service.http.post(service.url + "/review/cases/hc-1", data={"box_0": "", "box_1": ""})
+    nothing = {"box_0": "", "box_1": "", "box_2": ""}
+    service.http.post(service.url + "/review/cases/hc-1", data=nothing)
     # the CLI opens the same database and image store as the running service
     monkeypatch.setenv("HQ_DATABASE_URL", service.db.url)
     data = service.images.root.parent

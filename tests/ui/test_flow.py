@@ -247,6 +247,28 @@ def test_a_look_alike_question_is_kept_as_a_hard_case_with_its_tray_picture(kios
     assert app.store.query("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'hard_case'")[0]["n"]
 
 
+def test_a_half_seen_lighter_reaches_the_review_page_as_the_box_it_was_taken_for(kiosk_app):
+    from hq.review import case_view
+
+    app = kiosk_app
+    c = context(app)
+    demo.shopper_half_seen(c)
+    rows = app.store.query("SELECT * FROM hard_cases")
+    assert rows, "the weight's correction was not kept as a hard case"
+    meta = json.loads(rows[0]["meta"])
+    assert meta["decision"]["verdict"] == "corrected" and meta["doubtful"]
+    # headquarters reads the case as the kiosk sent it (sync forwards the outbox payload)
+    payload = json.loads(
+        app.store.query("SELECT payload FROM outbox WHERE kind = 'hard_case'")[0]["payload"]
+    )
+    view = case_view(
+        {"id": payload["id"], "device_id": "k", "received_at": 0.0, "body": payload}
+    )
+    half = [b for b in view.boxes if b.doubtful]
+    assert [b.taken_for for b in half] == ["lighter"] and half[0].guess == "lighter"
+    assert view.decided == {"lighter": 1, "sandwich-egg": 1}
+
+
 def test_a_payment_nobody_completes_times_out_back_to_the_basket(kiosk_factory):
     app = kiosk_factory(KIOSK__PAYMENT__APPROVE_AFTER_S="30", KIOSK__PAYMENT__TIMEOUT_S="1.0")
     c = context(app)
