@@ -160,8 +160,13 @@ def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
         ({"box_0": "cola-zero-330", "box_2": ""}, "box_1: missing"),
         ({"box_0": "nope", "box_1": "", "box_2": ""}, "box 1: nope is not in the store"),
         (
-            {"box_0": "", "box_1": "", "box_2": "", "missed_sku_0": "gum-mint-40",
-             "missed_n_0": "0"},  # fmt: skip
+            {
+                "box_0": "",
+                "box_1": "",
+                "box_2": "",
+                "missed_sku_0": "gum-mint-40",
+                "missed_n_0": "0",
+            },
             "1 to 50",
         ),
         ({"box_0": "", "box_1": "", "box_2": "", "missed_sku_0": "../etc"}, "is not a SKU"),
