@@ -261,9 +261,7 @@ def test_a_half_seen_lighter_reaches_the_review_page_as_the_box_it_was_taken_for
     payload = json.loads(
         app.store.query("SELECT payload FROM outbox WHERE kind = 'hard_case'")[0]["payload"]
     )
-    view = case_view(
-        {"id": payload["id"], "device_id": "k", "received_at": 0.0, "body": payload}
-    )
+    view = case_view({"id": payload["id"], "device_id": "k", "received_at": 0.0, "body": payload})
     half = [b for b in view.boxes if b.doubtful]
     assert [b.taken_for for b in half] == ["lighter"] and half[0].guess == "lighter"
     assert view.decided == {"lighter": 1, "sandwich-egg": 1}
