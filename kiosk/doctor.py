@@ -19,7 +19,6 @@ from kiosk.config import KioskConfig
 from kiosk.domain.catalog import CatalogError
 from kiosk.store.database import StoreError, check_health, connect, outbox_backlog
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

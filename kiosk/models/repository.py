@@ -233,7 +233,12 @@ class ModelRepository:
         name, version = release.profile.name, release.profile.version
         final = self.root / name / str(version)
         if final.exists():
-            self.load(name, version, known_skus)  # versions are immutable: same files
+            here = self.load(name, version, known_skus)
+            if here.profile.sha256 != release.profile.sha256:
+                raise ModelError(
+                    f"{release.ref} here is another model than the one in "
+                    f"{release.directory.parent.parent}: a version names one model only"
+                )
             return False
         staging = self.root / SEEDING / name / str(version)
         if staging.exists():

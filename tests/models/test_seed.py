@@ -45,6 +45,15 @@ def test_seed_also_copies_the_version_the_config_pins(shipped, tmp_path):
     assert target.names() == ["tiny"] and target.versions("tiny") == [1, 2]
 
 
+def test_a_version_that_names_another_model_here_is_refused(shipped, tmp_path):
+    target = ModelRepository(tmp_path / "kiosk-models")
+    other = _model(0.5)  # rolled out as tiny/2 from another build than the shipped tiny/2
+    write_release(target.root, other, profile_for(other, LABELS, 320, 256, 4, "tiny", 2))
+    with pytest.raises(ModelError, match="tiny/2 here is another model"):
+        seed(ModelRepository(shipped), target, ["tiny"])
+    assert target.load("tiny", 2).model_path.read_bytes() == other  # left as it was
+
+
 def test_a_damaged_shipped_release_is_refused_and_leaves_nothing_half_copied(shipped, tmp_path):
     model = shipped / "tiny" / "2" / "model.onnx"
     model.write_bytes(model.read_bytes()[:-10])
