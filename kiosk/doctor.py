@@ -20,7 +20,6 @@ from kiosk.domain.catalog import CatalogError
 from kiosk.store.database import StoreError, check_health, connect, outbox_backlog
 
 
-
 @dataclass(frozen=True)
 class Finding:
     ok: bool
