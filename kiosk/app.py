@@ -65,7 +65,12 @@ from kiosk.domain.checkout import (
     RecordSale,
 )
 from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
-from kiosk.domain.decision.hard_case import check_at_payment, crop_to_tray
+from kiosk.domain.decision.hard_case import (
+    case_record,
+    check_at_payment,
+    crop_to_tray,
+    tray_pixels,
+)
 from kiosk.models.choice import ORACLE, parse_ref
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.payment.simulated import SimulatedPayments
@@ -736,11 +741,8 @@ class KioskApp:
         self._hard_cases += 1
         sale_id = self.service.checkout.sale_id
         case_id = f"{self.config.device.id}-hc-{int(time.time() * 1000)}-{self._hard_cases}"
-        # Only the tray leaves the kiosk: the camera may also see the shopper. Boxes are
-        # given in the picture's (the crop's) pixels.
-        w, h = note.view.frame_size
-        fx1, fy1, fx2, fy2 = self.vision_config.tray_region
-        region = (round(fx1 * w), round(fy1 * h), round(fx2 * w), round(fy2 * h))
+        # Only the tray leaves the kiosk: the camera may also see the shopper.
+        region = tray_pixels(note.view.frame_size, self.vision_config.tray_region)
         image = None
         if frame is not None:
             try:
@@ -749,32 +751,8 @@ class KioskApp:
                 image = jpeg.tobytes() if ok else None
             except ValueError as err:  # a frame of another size than the view's
                 log.warning("hard case %s kept without its picture: %s", case_id, err)
-
-        def boxes(items) -> list[dict]:
-            return [
-                {
-                    "box": [
-                        round(it.box[0] - region[0], 1),
-                        round(it.box[1] - region[1], 1),
-                        round(it.box[2] - region[0], 1),
-                        round(it.box[3] - region[1], 1),
-                    ],
-                    "candidates": [[c.sku, round(c.score, 4)] for c in it.candidates],
-                }
-                for it in items
-            ]
-
-        meta = {
-            "decision": note.decision.explain(),
-            "seen": boxes(note.view.items),
-            # boxes the camera half-saw (under its threshold): the decision may have
-            # taken one for an item (`half_seen`, numbered after `seen`)
-            "doubtful": boxes(note.view.doubtful),
-            "frame_size": list(note.view.frame_size),
-            "tray_region": list(region),
-            "weight_g": str(note.grams),
-            "model_version": note.view.model_version or self.detector.version,
-        }
+        version = note.view.model_version or self.detector.version
+        meta = case_record(note.decision, note.view, region, note.grams, version)
         self.store.add_hard_case(case_id, sale_id, meta, image).result()
 
     def _on_scale_event(self, event) -> None:

@@ -7,11 +7,10 @@ import pytest
 
 from kiosk.domain.decision import DecisionEngine, WeightModel
 from kiosk.domain.decision.hard_case import (
-    Resolution,
+    case_record,
     check_at_payment,
     crop_to_tray,
-    hard_case,
-    is_hard,
+    tray_pixels,
 )
 from tests.decision.trays import nominal, seen, tray
 
@@ -19,26 +18,21 @@ from tests.decision.trays import nominal, seen, tray
 def test_hard_case_record_is_json_and_relative_to_the_tray(catalog):
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog))
     view = tray(seen(catalog, "water-spring-550", 110, 60, 0.7, (("water-icedew-380", 0.2),)))
-    # a box the camera half-saw goes to headquarters too, marked as such
+    # a box the camera half-saw goes to headquarters too, apart
     view = replace(view, doubtful=(seen(catalog, "gum-mint-40", 600, 300, 0.3, votes=2),))
     d = engine.decide(view, nominal(catalog, ["water-icedew-380"]))
-    assert is_hard(d)
-    hc = hard_case(
-        sale_id="k-1",
-        at=10.0,
-        decision=d,
-        view=view,
-        resolution=Resolution.CORRECTED,
-        tray_region=(100, 50, 1100, 750),
-        final_counts=d.counts,
-    )
-    doc = json.loads(json.dumps(hc.to_dict()))
-    assert doc["detections"][0]["box"][:2] == [10.0, 10.0]
-    assert "doubtful" not in doc["detections"][0]
-    assert doc["detections"][1]["doubtful"] is True and doc["detections"][1]["votes"] == 2
-    assert doc["detections"][1]["candidates"][0][0] == "gum-mint-40"
-    assert doc["decision"]["verdict"] == "corrected"
-    assert doc["final_counts"] == {"water-icedew-380": 1}
+    assert d.hard_case
+    region = tray_pixels((1280, 720), (0.078125, 0.0694444, 0.859375, 1.0))
+    assert region == (100, 50, 1100, 720)
+    record = case_record(d, view, region, Decimal("380.0"), "tray-detector/10")
+    doc = json.loads(json.dumps(record))
+    assert doc["seen"][0]["box"][:2] == [10.0, 10.0]
+    assert doc["doubtful"][0]["votes"] == 2
+    assert doc["doubtful"][0]["candidates"][0][0] == "gum-mint-40"
+    assert doc["decision"]["verdict"] == "corrected" and doc["decision"]["counts"] == {
+        "water-icedew-380": 1
+    }
+    assert doc["tray_region"] == [100, 50, 1100, 720] and doc["weight_g"] == "380.0"
 
 
 def test_crop_keeps_only_the_tray():

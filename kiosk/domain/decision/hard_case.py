@@ -1,113 +1,71 @@
 """Hard cases (for headquarters' review and future training) and the check at payment.
 
-Every corrected, asked, overridden or staff-resolved checkout becomes a `HardCase`:
-the tray image cropped to the tray (the camera also sees the shopper; faces must not
-leave the kiosk), the detections, the weight, the hypotheses considered, the decision
-and the final basket. Storing it with the sale and queueing it for headquarters is the
-store's business; this module only builds the record, purely.
+Every checkout decision that was not a plain confirmation (corrected, asked, staff
+needed) is a hard case: the tray picture cropped to the tray (the camera may also see
+the shopper; faces must not leave the kiosk), the boxes the camera saw and half-saw
+with their candidates, the weight, the decision with the hypotheses it weighed. The
+sale it belongs to (sale id) holds the final basket. `case_record` builds the record
+the kiosk stores with the sale and sends to headquarters, whose review page
+(`hq.review`) reads it; storing and sending it is the store's and sync's business.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from kiosk.domain.checkout import Verdict
 from kiosk.domain.decision.engine import Decision
 from kiosk.domain.decision.weight_model import WeightModel
-from kiosk.domain.tray_view import TrayView
+from kiosk.domain.tray_view import SeenItem, TrayView
 
 Region = tuple[int, int, int, int]  # x1, y1, x2, y2 in frame pixels
 
 
-class Resolution(StrEnum):
-    CORRECTED = "corrected"  # the engine corrected the plain reading by itself
-    ASKED = "asked"  # the shopper answered a question
-    OVERRIDDEN = "overridden"  # staff accepted the basket as it stood, with a reason
-    STAFF_RESOLVED = "staff_resolved"  # staff fixed the basket
+def tray_pixels(frame_size: tuple[int, int], region: tuple[float, ...]) -> Region:
+    """The tray's region in a frame's pixels, from its fractions of the frame."""
+    w, h = frame_size
+    x1, y1, x2, y2 = region
+    return (round(x1 * w), round(y1 * h), round(x2 * w), round(y2 * h))
 
 
-@dataclass(frozen=True, slots=True)
-class HardCase:
-    sale_id: str
-    at: float
-    resolution: Resolution
-    model_version: str
-    tray_region: Region
-    image_ref: str  # where the store put the cropped image ("" when none was kept)
-    detections: tuple[dict[str, Any], ...]
-    decision: dict[str, Any]  # Decision.explain()
-    final_counts: Mapping[str, int]
-    final_weighed: tuple[tuple[str, Decimal], ...]
-    reason: str = ""  # staff's reason for an override
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sale_id": self.sale_id,
-            "at": self.at,
-            "resolution": self.resolution.value,
-            "model_version": self.model_version,
-            "tray_region": list(self.tray_region),
-            "image_ref": self.image_ref,
-            "detections": list(self.detections),
-            "decision": self.decision,
-            "final_counts": dict(sorted(self.final_counts.items())),
-            "final_weighed": [[s, str(g)] for s, g in self.final_weighed],
-            "reason": self.reason,
-        }
-
-
-def is_hard(decision: Decision) -> bool:
-    return decision.verdict is not Verdict.CONFIRMED
-
-
-def hard_case(
-    *,
-    sale_id: str,
-    at: float,
+def case_record(
     decision: Decision,
     view: TrayView,
-    resolution: Resolution,
     tray_region: Region,
-    final_counts: Mapping[str, int],
-    final_weighed: tuple[tuple[str, Decimal], ...] = (),
-    image_ref: str = "",
-    reason: str = "",
-) -> HardCase:
-    """The record; detection boxes are given relative to the tray crop."""
+    weight_g: Decimal | float | None,
+    model_version: str,
+) -> dict[str, Any]:
+    """The hard case as JSON-ready data: boxes in the tray picture's pixels; the boxes
+    the camera half-saw apart (`doubtful`), numbered after the sure ones as the
+    decision's `half_seen` numbers them."""
     x0, y0 = tray_region[0], tray_region[1]
-    detections = tuple(
-        {
-            "box": [
-                round(item.box[0] - x0, 1),
-                round(item.box[1] - y0, 1),
-                round(item.box[2] - x0, 1),
-                round(item.box[3] - y0, 1),
-            ],
-            "candidates": [[c.sku, round(c.score, 4)] for c in item.candidates],
-            "votes": item.votes,
-            **({"sizes": [[k, v] for k, v in item.sizes]} if item.sizes else {}),
-            **({"doubtful": True} if doubtful else {}),
-        }
-        for doubtful, items in ((False, view.items), (True, view.doubtful))
-        for item in items
-    )
-    return HardCase(
-        sale_id=sale_id,
-        at=at,
-        resolution=resolution,
-        model_version=view.model_version,
-        tray_region=tray_region,
-        image_ref=image_ref,
-        detections=detections,
-        decision=decision.explain(),
-        final_counts=dict(final_counts),
-        final_weighed=final_weighed,
-        reason=reason,
-    )
+
+    def boxes(items: Iterable[SeenItem]) -> list[dict[str, Any]]:
+        return [
+            {
+                "box": [
+                    round(it.box[0] - x0, 1),
+                    round(it.box[1] - y0, 1),
+                    round(it.box[2] - x0, 1),
+                    round(it.box[3] - y0, 1),
+                ],
+                "candidates": [[c.sku, round(c.score, 4)] for c in it.candidates],
+                "votes": it.votes,
+            }
+            for it in items
+        ]
+
+    return {
+        "decision": decision.explain(),
+        "seen": boxes(view.items),
+        "doubtful": boxes(view.doubtful),
+        "frame_size": list(view.frame_size),
+        "tray_region": list(tray_region),
+        "weight_g": None if weight_g is None else str(weight_g),
+        "model_version": model_version,
+    }
 
 
 def crop_to_tray(image: Any, tray_region: Region) -> Any:
