@@ -123,6 +123,52 @@ def request_text(r: Mapping[str, Any], names: Mapping[str, str]) -> str:
     return kind + (" — " + "; ".join(details) if details else "")
 
 
+# ISO 4217 currencies without minor units; every other one here has two.
+_NO_MINOR_UNITS = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX"})
+
+
+def money(minor: int, currency: str) -> str:
+    """An amount in minor units as people read it: 1090 CNY -> "10.90 CNY"."""
+    if currency.upper() in _NO_MINOR_UNITS:
+        return f"{minor} {currency}"
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{abs(minor) // 100}.{abs(minor) % 100:02d} {currency}"
+
+
+@dataclass(frozen=True, slots=True)
+class SaleSummary:
+    """What the shopper finally paid for (the sale the case belongs to)."""
+
+    status: str
+    total: int  # minor units
+    currency: str
+    lines: tuple[tuple[str, str, str], ...]  # (sku, quantity or grams, how it got there)
+
+    @property
+    def amount(self) -> str:
+        return money(self.total, self.currency)
+
+
+def sale_summary(body: Mapping[str, Any] | None) -> SaleSummary | None:
+    """From the sale record headquarters holds (`SaleIn`); None when there is none."""
+    if not body:
+        return None
+    lines = []
+    for line in body.get("lines") or []:
+        if not isinstance(line, dict) or line.get("voided"):
+            continue
+        grams = line.get("weight_g")
+        amount = f"{grams} g" if grams not in (None, "") else f"{line.get('quantity', 1)} ×"
+        lines.append((str(line.get("sku", "?")), amount, str(line.get("source", ""))))
+    try:
+        total = int(body.get("total", 0))
+    except (TypeError, ValueError):
+        total = 0
+    return SaleSummary(
+        str(body.get("status", "?")), total, str(body.get("currency", "")), tuple(lines)
+    )
+
+
 def true_counts(boxes: Sequence[str], missed: Mapping[str, int]) -> Counter[str]:
     """What was really on the tray: each box's SKU (not "not an item") and the missed."""
     counts = Counter(b for b in boxes if b != NOT_AN_ITEM)

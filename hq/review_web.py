@@ -33,11 +33,13 @@ from hq.review import (
     NOT_AN_ITEM,
     CaseView,
     ReviewError,
+    SaleSummary,
     case_view,
     catalog_products,
     outcome,
     parse_form,
     request_text,
+    sale_summary,
     true_counts,
 )
 
@@ -175,7 +177,8 @@ class ReviewPages:
         view = case_view(row)
         products = await run_in_threadpool(self._products, view.store_id)
         if request.method == "GET":
-            return self._case_page(view, row["review"], products, reviewer, "", None)
+            sale = await run_in_threadpool(self._sale, view.sale_id)
+            return self._case_page(view, row["review"], products, reviewer, "", None, sale=sale)
         if not self._same_site(request):
             return self._page("message.html", 403, title="Refused", text="post from this site")
         form: dict[str, str] = {}
@@ -191,6 +194,10 @@ class ReviewPages:
         target = f"/review/cases/{quote(after[0]['id'])}" if after else "/review?status=reviewed"
         return RedirectResponse(target, 303)
 
+    def _sale(self, sale_id: str | None) -> SaleSummary | None:
+        record = self.db.record("sales", sale_id) if sale_id else None
+        return sale_summary(record["body"]) if record else None
+
     def _products(self, store_id: str | None) -> list[tuple[str, str]]:
         catalog = self.db.current_catalog(store_id) if store_id else None
         return catalog_products(catalog.body if catalog else None)
@@ -204,6 +211,7 @@ class ReviewPages:
         error: str,
         form: dict[str, str] | None,
         status: int = 200,
+        sale: SaleSummary | None = None,
     ) -> HTMLResponse:
         # what the form shows: what was posted (after an error), else the saved review,
         # else the camera's best guess for each box
@@ -243,6 +251,7 @@ class ReviewPages:
             not_an_item=NOT_AN_ITEM,
             decided=sorted(view.decided.items()),
             asked=[request_text(r, names) for r in view.requests],
+            sale=sale,
         )
 
     async def image(self, request: Request) -> Response:

@@ -10,7 +10,7 @@ import re
 import cv2
 import numpy as np
 import pytest
-from hq_helpers import STORE
+from hq_helpers import STORE, a_sale
 
 from hq.cli import main as hq_main
 from hq.review_export import ExportError, export
@@ -79,6 +79,9 @@ def cases(service):
         r = service.call("PUT", f"/v1/hard-cases/{case_id}", json=_case(case_id, sha))
         assert r.status_code == 201
     service.db.publish_catalog(STORE, "v1", DEMO_CATALOG.read_bytes())
+    # hc-1's sale has reached headquarters; hc-2's not yet
+    r = service.call("POST", "/v1/sales/batch", json={"sales": [a_sale("sale-hc-1")]})
+    assert r.status_code == 200, r.text
     return sha
 
 
@@ -125,6 +128,10 @@ def test_a_case_shows_the_tray_with_the_cameras_boxes_and_what_the_kiosk_decided
     # doubtful box as the lighter the decision took it for
     assert re.search(r'<option value="cola-classic-330" selected>', page)
     assert re.search(r'<option value="lighter" selected>', page)
+    # what the shopper finally paid for, beside what the kiosk decided
+    assert "The sale (paid, 7.00 CNY): 2 × Morning Cola Classic 330ml" in page
+    later = service.http.get(service.url + "/review/cases/hc-2").text
+    assert "Sale sale-hc-2 has not reached headquarters yet" in later
 
 
 def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
