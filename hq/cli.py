@@ -10,7 +10,8 @@
     hq catalog publish --store STORE_ID FILE.json
     hq review export --out DIR [--classes FILE]    reviewed hard cases as a training set
 
-The review page is at /review on the running service (sign in with an admin token).
+The review page is at /review on the running service (sign in with an admin token);
+/review/fleet shows every kiosk, what it runs, and the model releases with their rollout.
 
 The database is SQLite at DIR/hq.sqlite3 unless --database (or HQ_DATABASE_URL) names
 another, e.g. postgresql+psycopg://user:pass@host/hq for a fleet. Images go to

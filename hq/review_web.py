@@ -5,6 +5,8 @@
                                   the decision; a form naming each box's true SKU
     POST /review/cases/{id}       save the review, go on to the next pending case
     GET  /review/images/{sha256}  a case's picture
+    GET  /review/fleet            the kiosks, what each runs, the model releases and
+                                  their rollout (read-only: `hq model` changes them)
     GET|POST /review/login, POST /review/logout
 
 Sign-in is with an admin token (`hq admin-token add NAME`): the name signs the
@@ -68,6 +70,7 @@ class ReviewPages:
             Route("/review/logout", self.logout, methods=["POST"]),
             Route("/review/cases/{case_id}", self.case, methods=["GET", "POST"]),
             Route("/review/images/{sha256}", self.image, methods=["GET"]),
+            Route("/review/fleet", self.fleet, methods=["GET"]),
         ]
 
     # ---- plumbing ----
@@ -252,6 +255,48 @@ class ReviewPages:
             decided=sorted(view.decided.items()),
             asked=[request_text(r, names) for r in view.requests],
             sale=sale,
+        )
+
+    async def fleet(self, request: Request) -> Response:
+        """The kiosks and what each runs (their last heartbeat), and the model releases
+        with their rollout: the page an engineer watches a canary on."""
+        reviewer = await self._reviewer(request)
+        if reviewer is None:
+            return self._to_login(request)
+        devices = await run_in_threadpool(self.db.devices)
+        releases = await run_in_threadpool(self.db.model_releases)
+        rollouts = await run_in_threadpool(self.db.rollouts)
+        now = time.time()
+        rows = []
+        for d in devices:
+            beat = d.get("last_heartbeat") or {}
+            seen = d.get("last_heartbeat_at")
+            rows.append(
+                {
+                    "device_id": d["device_id"],
+                    "store_id": d["store_id"],
+                    "seen": seen,
+                    "silent": seen is None or now - seen > 15 * 60,
+                    "app": beat.get("app_version") or "",
+                    "model": beat.get("model_version") or "",
+                    "provider": beat.get("execution_provider") or "",
+                    "model_update": beat.get("model_update") or "",
+                    "size_check": beat.get("size_check") or "",
+                    "backlog": beat.get("backlog", ""),
+                    "error": beat.get("last_error") or "",
+                }
+            )
+        running: dict[str, int] = {}
+        for r in rows:
+            if r["model"]:
+                running[r["model"]] = running.get(r["model"], 0) + 1
+        return self._page(
+            "fleet.html",
+            reviewer=reviewer,
+            devices=rows,
+            releases=releases,
+            rollouts=sorted(rollouts.items()),
+            running=running,
         )
 
     async def image(self, request: Request) -> Response:

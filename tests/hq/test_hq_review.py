@@ -238,3 +238,31 @@ def test_hq_review_export_on_the_command_line(service, cases, tmp_path, capsys, 
     printed = capsys.readouterr().out
     assert "1 pictures, 0 labelled items" in printed and "left out: none" in printed
     assert json.loads((out / "dataset.json").read_text())["reviewed"] == 1
+
+
+def test_the_fleet_page_shows_what_each_kiosk_runs_and_the_rollout(service):
+    beat = {
+        "device_id": "kiosk-1",
+        "app_version": "0.1.0",
+        "model_version": "tray-detector/11",
+        "execution_provider": "CPUExecutionProvider",
+        "model_update": "tray-detector/11 installed",
+        "backlog": 3,
+        "clock": 1_790_000_000.0,
+    }
+    assert service.call("POST", "/v1/heartbeat", json=beat).status_code == 200
+    for version in (10, 11):
+        ref = service.db.publish_model("tray-detector", version, b"{}", "sig", [])
+        service.db.rollout(ref, 100 if version == 10 else 20)
+    _sign_in(service)
+    page = service.http.get(service.url + "/review/fleet").text
+    # the canary at 20 %, over the stable release
+    assert re.search(
+        r"<td>tray-detector</td><td>tray-detector/10</td><td>tray-detector/11</td>", page
+    )
+    assert "20 % of kiosks" in page and "tray-detector/11 (running on 1)" in page
+    row = page[page.index("<td>kiosk-1</td>") :].split("</tr>")[0]
+    assert "tray-detector/11 installed" in row and "CPUExecutionProvider" in row, row
+    # the other kiosk never reported: flagged silent
+    row = page[page.index("<td>kiosk-2</td>") :].split("</tr>")[0]
+    assert "never" in row and "silent" in row
