@@ -190,7 +190,10 @@ class ReviewPages:
             known = {sku for sku, _ in products} or None
             boxes, missed, note = parse_form(form, view, known)
         except ReviewError as err:
-            return self._case_page(view, row["review"], products, reviewer, str(err), form, 400)
+            sale = await run_in_threadpool(self._sale, view.sale_id)
+            return self._case_page(
+                view, row["review"], products, reviewer, str(err), form, 400, sale=sale
+            )
         result = outcome(view, boxes, missed)
         await run_in_threadpool(self.db.save_review, case_id, result, boxes, missed, reviewer, note)
         after = await run_in_threadpool(self.db.hard_cases, "pending", 1, 0)
