@@ -41,6 +41,11 @@ produce is priced by weight, so its number of pieces is not on the receipt):
 - false_alarm_rate: baskets with nothing hidden that vision read exactly right but the
   engine did not simply confirm. Baskets with two kinds of loose produce are left
   out (the rule is to weigh them one at a time; their number is reported).
+- honest_asked_rate: baskets with nothing hidden, read right by vision or not, that the
+  engine did not simply confirm: what honest shoppers live with. false_alarm_rate
+  counts only those vision read right, so a detector that reads more look-alikes
+  right but unsure moves baskets from "wrong, asked" into it while asking no more
+  shoppers; the two together tell that apart.
 - hidden_item_catch_rate: baskets with an extra item (>= 20 g) hidden from the camera
   that the engine did not accept with a wrong receipt.
 - auto_correct_precision: corrected receipts that were exactly right.
@@ -592,6 +597,9 @@ def evaluate(
             # an alarm): counted apart from the false alarms
             by_rule = len(truth[1]) > 1
             bucket["two_loose_produce"] += by_rule
+            if not hidden and not by_rule:
+                bucket["honest"] += 1
+                bucket["honest_asked"] += d.verdict is not Verdict.CONFIRMED
             if not hidden and vision_ok and not by_rule:
                 bucket["honest_seen_right"] += 1
                 bucket["false_alarm"] += d.verdict is not Verdict.CONFIRMED
@@ -644,6 +652,7 @@ def _rates(c: Counter) -> dict:
         "cacc_fused_first_pass": _ratio(c["fused_right_first_pass"], n),
         "wrong_accept_rate": _ratio(c["wrong_accepted"], n),
         "false_alarm_rate": _ratio(c["false_alarm"], c["honest_seen_right"]),
+        "honest_asked_rate": _ratio(c["honest_asked"], c["honest"]),
         "hidden_item_catch_rate": _ratio(c["hidden_caught"], c["hidden"]),
         "auto_correct_precision": _ratio(c["corrected_right"], c["corrected"]),
         "outcomes": {v.value: c[v.value] for v in Verdict},
@@ -653,6 +662,7 @@ def _rates(c: Counter) -> dict:
         "two_loose_produce_scenes": c["two_loose_produce"],
         "hidden_scenes": c["hidden"],
         "honest_seen_right_scenes": c["honest_seen_right"],
+        "honest_scenes": c["honest"],
     }
 
 

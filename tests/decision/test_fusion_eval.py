@@ -78,6 +78,12 @@ def test_command_prints_the_figures(capsys):
         assert key in report
     assert report["source"]["detector"] == "simulated"
     assert sum(report["outcomes"].values()) == report["scenes"] == 80
+    # every false alarm is an honest shopper asked; honest shoppers are also asked when
+    # vision read their basket wrong
+    asked = report["honest_asked_rate"] * report["honest_scenes"]
+    alarms = report["false_alarm_rate"] * report["honest_seen_right_scenes"]
+    assert report["honest_seen_right_scenes"] < report["honest_scenes"] < 80
+    assert round(asked) > round(alarms)  # baskets vision misread, rightly asked about
 
 
 # ---- the trained detector on rendered pictures ----------------------------------
