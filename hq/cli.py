@@ -11,7 +11,8 @@
     hq review export --out DIR [--classes FILE]    reviewed hard cases as a training set
 
 The review page is at /review on the running service (sign in with an admin token);
-/review/fleet shows every kiosk, what it runs, and the model releases with their rollout.
+/review/fleet shows every kiosk, what it runs, and the model releases with their rollout,
+and changes the rollout as `hq model rollout|halt` do (who changed it, from either, is kept).
 
 The database is SQLite at DIR/hq.sqlite3 unless --database (or HQ_DATABASE_URL) names
 another, e.g. postgresql+psycopg://user:pass@host/hq for a fleet. Images go to
@@ -21,6 +22,7 @@ DIR/images. DIR defaults to $HQ_DATA_DIR or ./hq-data.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -34,6 +36,13 @@ DEMO_DEVICE = "demo-kiosk-01:demo-kiosk-token"
 # The demo's reviewer, to open /review on the demo's headquarters (loopback only).
 DEMO_REVIEWER = ("demo-reviewer", "demo-review-token")
 DEMO_CATALOG = Path(__file__).resolve().parent.parent / "assets" / "catalog" / "demo.json"
+
+
+def _shell_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown"
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -122,11 +131,17 @@ def _model(args: argparse.Namespace, db: HqDatabase) -> str:
         ref = db.publish_model(name, version, manifest, mr.sign(key, manifest),
                                [f.sha256 for f in files])  # fmt: skip
         return f"published {ref}: {len(files)} files, signed by {mr.public_key_b64(key)}"
+    by = f"shell ({_shell_user()})"  # beside the fleet page's signed-in names
     if args.action == "rollout":
-        return json.dumps(db.rollout(args.ref, args.percent))
+        return json.dumps(db.rollout(args.ref, args.percent, by=by))
     if args.action == "halt":
-        return json.dumps(db.halt_rollout(args.name))
-    return json.dumps({"releases": db.model_releases(), "rollouts": db.rollouts()}, indent=2)
+        return json.dumps(db.halt_rollout(args.name, by=by))
+    listing = {
+        "releases": db.model_releases(),
+        "rollouts": db.rollouts(),
+        "changes": db.rollout_changes(),
+    }
+    return json.dumps(listing, indent=2)
 
 
 def _review(args: argparse.Namespace, db: HqDatabase) -> str:

@@ -122,6 +122,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX hard_cases_received ON hard_cases (received_at);
     """,
+    # 4: who changed a model's rollout, and when (the fleet page and `hq model` both)
+    """
+    CREATE TABLE rollout_changes (
+        changed_at DOUBLE PRECISION NOT NULL,
+        changed_by TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        ref        TEXT,
+        percent    INTEGER NOT NULL
+    );
+    CREATE INDEX rollout_changes_at ON rollout_changes (changed_at);
+    """,
 )
 
 RECORD_TABLES = ("sales", "refunds", "hard_cases")
@@ -592,9 +604,10 @@ class HqDatabase:
                 )
         return ref
 
-    def rollout(self, ref: str, percent: int) -> dict[str, Any]:
+    def rollout(self, ref: str, percent: int, by: str = "cli") -> dict[str, Any]:
         """Serve `ref` to `percent` % of the kiosks (its canary); 100 makes it the
-        release of every kiosk (stable) and ends the canary."""
+        release of every kiosk (stable) and ends the canary. `by` (an admin token's
+        name, or "cli") is recorded with the change."""
         if not 1 <= percent <= 100:
             raise HqStoreError(f"a rollout is to 1-100 % of the kiosks, not {percent}")
         with self._write() as conn:
@@ -621,21 +634,50 @@ class HqDatabase:
                 ),
                 {"n": name, "s": stable, "c": canary, "p": percent, "now": self._clock()},
             )
+            self._log_rollout(conn, by, name, "rollout", ref, 100 if canary is None else percent)
         return self.rollouts()[name]
 
-    def halt_rollout(self, name: str) -> dict[str, Any]:
+    def halt_rollout(self, name: str, by: str = "cli") -> dict[str, Any]:
         """Take the canary back: every kiosk is served the stable release again."""
         with self._write() as conn:
-            done = conn.execute(
+            row = conn.execute(
+                text("SELECT canary FROM model_rollouts WHERE name = :n"), {"n": name}
+            ).fetchone()
+            if row is None:
+                raise HqStoreError(f"model {name!r} has no rollout")
+            conn.execute(
                 text(
                     "UPDATE model_rollouts SET canary = NULL, percent = 0, updated_at = :now"
                     " WHERE name = :n"
                 ),
                 {"n": name, "now": self._clock()},
             )
-            if done.rowcount == 0:
-                raise HqStoreError(f"model {name!r} has no rollout")
+            self._log_rollout(conn, by, name, "halt", row[0], 0)
         return self.rollouts()[name]
+
+    def _log_rollout(
+        self, conn: Connection, by: str, name: str, action: str, ref: str | None, percent: int
+    ) -> None:
+        conn.execute(
+            text(
+                "INSERT INTO rollout_changes (changed_at, changed_by, name, action, ref, percent)"
+                " VALUES (:now, :by, :n, :a, :r, :p)"
+            ),
+            {"now": self._clock(), "by": by, "n": name, "a": action, "r": ref, "p": percent},
+        )
+
+    def rollout_changes(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest changes to any model's rollout, newest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT changed_at, changed_by, name, action, ref, percent"
+                    " FROM rollout_changes ORDER BY changed_at DESC LIMIT :l"
+                ),
+                {"l": limit},
+            ).fetchall()
+        keys = ("changed_at", "changed_by", "name", "action", "ref", "percent")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def rollouts(self) -> dict[str, dict[str, Any]]:
         with self._read() as conn:

@@ -6,14 +6,17 @@
     POST /review/cases/{id}       save the review, go on to the next pending case
     GET  /review/images/{sha256}  a case's picture
     GET  /review/fleet            the kiosks, what each runs, the model releases and
-                                  their rollout (read-only: `hq model` changes them)
+                                  their rollout, and who changed it last
+    POST /review/fleet            roll a release out to a share of the kiosks (a
+                                  canary; 100 % makes it stable) or halt a canary
     GET|POST /review/login, POST /review/logout
 
 Sign-in is with an admin token (`hq admin-token add NAME`): the name signs the
-reviews. The token is kept in an HttpOnly, SameSite=Strict cookie scoped to /review,
-and a form post must come from this site (its Origin, when the browser sends one), so
-another site cannot post reviews in a signed-in reviewer's name. Pages are rendered on
-the server with Jinja2 (autoescaped: SKUs and notes come from kiosks and people).
+reviews and the rollout changes. The token is kept in an HttpOnly, SameSite=Strict
+cookie scoped to /review, and a form post must come from this site (its Origin, when
+the browser sends one), so another site cannot post reviews or roll out a model in a
+signed-in engineer's name. Pages are rendered on the server with Jinja2 (autoescaped:
+SKUs and notes come from kiosks and people).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hq.db import HqDatabase
+from hq.db import HqDatabase, HqStoreError
 from hq.images import HqImageStore
 from hq.review import (
     MAX_MISSED_ROWS,
@@ -70,7 +73,7 @@ class ReviewPages:
             Route("/review/logout", self.logout, methods=["POST"]),
             Route("/review/cases/{case_id}", self.case, methods=["GET", "POST"]),
             Route("/review/images/{sha256}", self.image, methods=["GET"]),
-            Route("/review/fleet", self.fleet, methods=["GET"]),
+            Route("/review/fleet", self.fleet, methods=["GET", "POST"]),
         ]
 
     # ---- plumbing ----
@@ -266,6 +269,30 @@ class ReviewPages:
         reviewer = await self._reviewer(request)
         if reviewer is None:
             return self._to_login(request)
+        if request.method == "POST":
+            if not self._same_site(request):
+                return self._page("message.html", 403, title="Refused", text="post from this site")
+            try:
+                await run_in_threadpool(self._change_rollout, await self._form(request), reviewer)
+            except (ReviewError, HqStoreError) as err:
+                return await self._fleet_page(reviewer, str(err), 400)
+            return RedirectResponse("/review/fleet", 303)
+        return await self._fleet_page(reviewer)
+
+    def _change_rollout(self, form: dict[str, str], by: str) -> None:
+        action = form.get("action", "")
+        if action == "halt":
+            self.db.halt_rollout(form.get("name", ""), by=by)
+            return
+        if action != "rollout":
+            raise ReviewError(f"unknown rollout action {action!r}")
+        try:
+            percent = int(form.get("percent", ""))
+        except ValueError:
+            raise ReviewError("the share of kiosks is a whole number from 1 to 100") from None
+        self.db.rollout(form.get("ref", ""), percent, by=by)
+
+    async def _fleet_page(self, reviewer: str, error: str = "", status: int = 200) -> Response:
         devices = await run_in_threadpool(self.db.devices)
         releases = await run_in_threadpool(self.db.model_releases)
         rollouts = await run_in_threadpool(self.db.rollouts)
@@ -295,11 +322,16 @@ class ReviewPages:
                 running[r["model"]] = running.get(r["model"], 0) + 1
         return self._page(
             "fleet.html",
+            status,
             reviewer=reviewer,
+            error=error,
             devices=rows,
             releases=releases,
             rollouts=sorted(rollouts.items()),
+            stable_refs={r["stable"]: True for r in rollouts.values() if r["stable"]},
+            canary_shares={r["canary"]: r["percent"] for r in rollouts.values() if r["canary"]},
             running=running,
+            changes=await run_in_threadpool(self.db.rollout_changes),
         )
 
     async def image(self, request: Request) -> Response:

@@ -260,9 +260,82 @@ def test_the_fleet_page_shows_what_each_kiosk_runs_and_the_rollout(service):
     assert re.search(
         r"<td>tray-detector</td><td>tray-detector/10</td><td>tray-detector/11</td>", page
     )
-    assert "20 % of kiosks" in page and "tray-detector/11 (running on 1)" in page
+    assert "20 % of kiosks" in page
+    release = page[page.index("<td>tray-detector/11</td><td>") :].split("</tr>")[0]
+    assert "1 kiosk(s)" in release, release
     row = page[page.index("<td>kiosk-1</td>") :].split("</tr>")[0]
     assert "tray-detector/11 installed" in row and "CPUExecutionProvider" in row, row
     # the other kiosk never reported: flagged silent
     row = page[page.index("<td>kiosk-2</td>") :].split("</tr>")[0]
     assert "never" in row and "silent" in row
+
+
+def test_an_engineer_rolls_a_release_out_from_the_fleet_page_and_halts_it(service):
+    for version in (10, 11):
+        service.db.publish_model("tray-detector", version, b"{}", "sig", [])
+    service.db.rollout("tray-detector/10", 100)  # from the shell: stable everywhere
+    fleet = service.url + "/review/fleet"
+    # signed out: nothing changes
+    r = service.http.post(
+        fleet,
+        data={"action": "rollout", "ref": "tray-detector/11", "percent": "20"},
+        allow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/review/login")
+    assert service.db.rollouts()["tray-detector"]["canary"] is None
+
+    _sign_in(service, "li")
+    # another site cannot roll a model out in a signed-in engineer's name
+    r = service.http.post(
+        fleet,
+        data={"action": "rollout", "ref": "tray-detector/11", "percent": "20"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert r.status_code == 403 and service.db.rollouts()["tray-detector"]["canary"] is None
+    # a share out of range, or a release never published, is refused with the reason
+    for form, reason in (
+        ({"action": "rollout", "ref": "tray-detector/11", "percent": "0"}, "1-100 %"),
+        ({"action": "rollout", "ref": "tray-detector/11", "percent": "ten"}, "whole number"),
+        ({"action": "rollout", "ref": "tray-detector/12", "percent": "20"}, "not published"),
+    ):
+        r = service.http.post(fleet, data=form)
+        assert r.status_code == 400 and reason in r.text, r.text
+        assert "Not changed" in r.text
+    assert service.db.rollouts()["tray-detector"]["canary"] is None
+
+    # the canary: 20 % of the kiosks get /11, the same ones every time
+    r = service.http.post(
+        fleet,
+        data={"action": "rollout", "ref": "tray-detector/11", "percent": "20"},
+        allow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/review/fleet"
+    rollout = service.db.rollouts()["tray-detector"]
+    assert (rollout["stable"], rollout["canary"], rollout["percent"]) == (
+        "tray-detector/10",
+        "tray-detector/11",
+        20,
+    )
+    served = [service.db.model_for_device("tray-detector", c)["ref"] for c in range(100)]
+    assert served.count("tray-detector/11") == 20
+    page = service.http.get(fleet).text
+    assert "Halt the canary" in page
+    published = page[page.index("Published releases") :]
+    stable_row = published[published.index("<td>tray-detector/10</td>") :].split("</tr>")[0]
+    assert "stable" in stable_row and "<form" not in stable_row  # not a canary of itself
+    canary_row = published[published.index("<td>tray-detector/11</td>") :].split("</tr>")[0]
+    assert 'value="20"' in canary_row and "Change the share" in canary_row
+    changes = page[page.index("Latest changes") :]
+    assert re.search(
+        r"<td>li</td><td>tray-detector</td>\s*<td>tray-detector/11 to 20 % \(canary\)", changes
+    )
+    assert "<td>cli</td>" in changes  # the shell's change is there too, by "cli"
+
+    # something looks wrong on the canary kiosks: halt it; every kiosk back on /10
+    r = service.http.post(fleet, data={"action": "halt", "name": "tray-detector"})
+    assert r.status_code == 200 and "Halt the canary" not in r.text  # followed to the page
+    assert service.db.rollouts()["tray-detector"]["canary"] is None
+    assert {service.db.model_for_device("tray-detector", c)["ref"] for c in range(100)} == {
+        "tray-detector/10"
+    }
+    assert "canary tray-detector/11 halted" in r.text
