@@ -645,6 +645,8 @@ class HqDatabase:
             ).fetchone()
             if row is None:
                 raise HqStoreError(f"model {name!r} has no rollout")
+            if row[0] is None:
+                raise HqStoreError(f"model {name!r} has no canary to halt")
             conn.execute(
                 text(
                     "UPDATE model_rollouts SET canary = NULL, percent = 0, updated_at = :now"

@@ -339,3 +339,5 @@ def test_an_engineer_rolls_a_release_out_from_the_fleet_page_and_halts_it(servic
         "tray-detector/10"
     }
     assert "canary tray-detector/11 halted" in r.text
+    r = service.http.post(fleet, data={"action": "halt", "name": "tray-detector"})  # twice
+    assert r.status_code == 400 and "no canary to halt" in r.text
