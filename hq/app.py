@@ -143,6 +143,8 @@ class HqService:
             "total": sale.total,
             "currency": sale.currency,
             "completed_at": sale.completed_at,
+            "model_version": sale.model_version,
+            "hard_case": int(sale.hard_case),
         }
 
     @staticmethod

@@ -134,6 +134,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX rollout_changes_at ON rollout_changes (changed_at);
     """,
+    # 5: each sale's model release and whether it was a hard case, as columns, so the
+    # fleet page can compare a canary with the stable release (filled in for the sales
+    # already there by _fill_sale_release)
+    """
+    ALTER TABLE sales ADD COLUMN model_version TEXT;
+    ALTER TABLE sales ADD COLUMN hard_case INTEGER;
+    CREATE INDEX sales_model_completed ON sales (model_version, completed_at);
+    """,
 )
 
 RECORD_TABLES = ("sales", "refunds", "hard_cases")
@@ -199,6 +207,22 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def _fill_sale_release(conn: Connection) -> None:
+    """Migration 5's new columns for the sales stored before it, read from their bodies
+    (in Python: SQLite and PostgreSQL spell JSON access differently)."""
+    rows = conn.execute(text("SELECT id, body FROM sales WHERE model_version IS NULL")).fetchall()
+    for key, body in rows:
+        sale = json.loads(body)
+        conn.execute(
+            text("UPDATE sales SET model_version = :m, hard_case = :h WHERE id = :k"),
+            {
+                "m": str(sale.get("model_version", "")),
+                "h": int(bool(sale.get("hard_case"))),
+                "k": key,
+            },
+        )
+
+
 class HqDatabase:
     """Every read and write headquarters does, for either backend."""
 
@@ -244,6 +268,8 @@ class HqDatabase:
             for number in range(version + 1, len(MIGRATIONS) + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
                     conn.exec_driver_sql(statement)
+                if number == 5:
+                    _fill_sale_release(conn)
                 conn.execute(text("INSERT INTO hq_schema (version) VALUES (:v)"), {"v": number})
         return len(MIGRATIONS)
 
@@ -680,6 +706,25 @@ class HqDatabase:
             ).fetchall()
         keys = ("changed_at", "changed_by", "name", "action", "ref", "percent")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def release_outcomes(self, since: float) -> dict[str, dict[str, int]]:
+        """Per model release, the sales completed since `since`: how many, how many were
+        hard cases (the kiosk corrected, asked or called staff), how many abandoned."""
+        with self._read() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT model_version, COUNT(*),"
+                    " SUM(CASE WHEN hard_case = 1 THEN 1 ELSE 0 END),"
+                    " SUM(CASE WHEN status = 'abandoned' THEN 1 ELSE 0 END)"
+                    " FROM sales WHERE completed_at >= :since AND model_version IS NOT NULL"
+                    " GROUP BY model_version"
+                ),
+                {"since": since},
+            ).fetchall()
+        return {
+            r[0]: {"sales": int(r[1]), "hard_cases": int(r[2] or 0), "abandoned": int(r[3] or 0)}
+            for r in rows
+        }
 
     def rollouts(self) -> dict[str, dict[str, Any]]:
         with self._read() as conn:

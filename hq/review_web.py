@@ -50,6 +50,7 @@ from hq.review import (
 
 COOKIE = "hq_review"
 PAGE = 50
+OUTCOME_DAYS = 7  # the fleet page compares releases on the sales of this many days
 MAX_FORM_BYTES = 64 * 1024
 
 _env = Environment(
@@ -59,6 +60,32 @@ _env = Environment(
     lstrip_blocks=True,
 )
 _env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "—"
+
+
+def release_outcome_rows(
+    outcomes: dict[str, dict[str, int]], running: dict[str, int]
+) -> list[dict[str, object]]:
+    """What the fleet page lists per release: its kiosks and its sales' outcomes, so a
+    canary that asks shoppers more often than the stable release shows beside it."""
+    rows = []
+    for ref in sorted(set(outcomes) | set(running)):
+        o = outcomes.get(ref, {"sales": 0, "hard_cases": 0, "abandoned": 0})
+        rows.append(
+            {
+                "ref": ref or "(none)",
+                "kiosks": running.get(ref, 0),
+                "sales": o["sales"],
+                "hard_cases": o["hard_cases"],
+                "hard_share": _share(o["hard_cases"], o["sales"]),
+                "abandoned": o["abandoned"],
+                "abandoned_share": _share(o["abandoned"], o["sales"]),
+            }
+        )
+    return rows
 
 
 class ReviewPages:
@@ -320,6 +347,8 @@ class ReviewPages:
         for r in rows:
             if r["model"]:
                 running[r["model"]] = running.get(r["model"], 0) + 1
+        since = now - OUTCOME_DAYS * 86400
+        outcomes = await run_in_threadpool(self.db.release_outcomes, since)
         return self._page(
             "fleet.html",
             status,
@@ -331,6 +360,8 @@ class ReviewPages:
             stable_refs={r["stable"]: True for r in rollouts.values() if r["stable"]},
             canary_shares={r["canary"]: r["percent"] for r in rollouts.values() if r["canary"]},
             running=running,
+            outcomes=release_outcome_rows(outcomes, running),
+            outcome_days=OUTCOME_DAYS,
             changes=await run_in_threadpool(self.db.rollout_changes),
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 
 import cv2
 import numpy as np
@@ -341,3 +342,59 @@ def test_an_engineer_rolls_a_release_out_from_the_fleet_page_and_halts_it(servic
     assert "canary tray-detector/11 halted" in r.text
     r = service.http.post(fleet, data={"action": "halt", "name": "tray-detector"})  # twice
     assert r.status_code == 400 and "no canary to halt" in r.text
+
+
+def test_the_fleet_page_compares_the_releases_on_their_sales(service):
+    """A canary that asks shoppers more often than the stable release shows beside it."""
+    sales = []
+    for n, (model, hard, status) in enumerate(
+        [("tray-detector/10", False, "paid")] * 6
+        + [("tray-detector/10", True, "paid")] * 2
+        + [("tray-detector/11", True, "paid")] * 2
+        + [("tray-detector/11", False, "abandoned")]
+        + [("tray-detector/11", False, "paid")]
+    ):
+        sale = a_sale(f"kiosk-1-{n:06d}")
+        sale.update(model_version=model, hard_case=hard, status=status)
+        sale["completed_at"] = time.time() - 3600
+        sales.append(sale)
+    old = a_sale("kiosk-1-999999")  # a month ago: not in the week's comparison
+    old.update(model_version="tray-detector/9", completed_at=time.time() - 30 * 86400)
+    sales.append(old)
+    r = service.call("POST", "/v1/sales/batch", json={"sales": sales})
+    assert r.status_code == 200 and all(x["status"] == 201 for x in r.json()["results"])
+    _sign_in(service)
+    page = service.http.get(service.url + "/review/fleet").text
+    table = page[page.index("How each release does") :].split("</table>")[0]
+    rows = {
+        m[0]: m[1:]
+        for m in re.findall(
+            r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>([^<]+)</td><td>([^<]+)</td></tr>",
+            table,
+        )
+    }
+    assert rows["tray-detector/10"] == ("0", "8", "2 (25.0 %)", "0 (0.0 %)")
+    assert rows["tray-detector/11"] == ("0", "4", "2 (50.0 %)", "1 (25.0 %)")
+    assert "tray-detector/9" not in rows
+
+
+def test_migration_5_reads_the_release_of_the_sales_stored_before_it(tmp_path, monkeypatch):
+    import hq.db as hq_db
+
+    monkeypatch.setattr(hq_db, "MIGRATIONS", hq_db.MIGRATIONS[:4])
+    db = hq_db.HqDatabase.for_path(tmp_path / "hq.sqlite3")
+    assert db.migrate() == 4
+    sale = a_sale()
+    sale.update(model_version="tray-detector/10", hard_case=True)
+    with db._write() as conn:  # a sale as hq stored it before migration 5
+        conn.exec_driver_sql(
+            "INSERT INTO sales (id, device_id, status, total, currency, completed_at,"
+            " body_sha256, body, received_at) VALUES (?, ?, 'paid', 700, 'CNY', ?, 'x', ?, 0)",
+            (sale["id"], sale["device_id"], sale["completed_at"], json.dumps(sale)),
+        )
+    monkeypatch.undo()
+    assert db.migrate() == 5
+    assert db.release_outcomes(0) == {
+        "tray-detector/10": {"sales": 1, "hard_cases": 1, "abandoned": 0}
+    }
+    db.close()
