@@ -632,8 +632,8 @@ class HqDatabase:
 
     def rollout(self, ref: str, percent: int, by: str = "cli") -> dict[str, Any]:
         """Serve `ref` to `percent` % of the kiosks (its canary); 100 makes it the
-        release of every kiosk (stable) and ends the canary. `by` (an admin token's
-        name, or "cli") is recorded with the change."""
+        release of every kiosk (stable) and ends the canary. `by` (who: a signed-in
+        name, or "shell (user)" from `hq model`) is kept with the change."""
         if not 1 <= percent <= 100:
             raise HqStoreError(f"a rollout is to 1-100 % of the kiosks, not {percent}")
         with self._write() as conn:
