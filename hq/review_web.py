@@ -357,7 +357,7 @@ class ReviewPages:
             devices=rows,
             releases=releases,
             rollouts=sorted(rollouts.items()),
-            stable_refs={r["stable"]: True for r in rollouts.values() if r["stable"]},
+            stable_refs={r["stable"] for r in rollouts.values() if r["stable"]},
             canary_shares={r["canary"]: r["percent"] for r in rollouts.values() if r["canary"]},
             running=running,
             outcomes=release_outcome_rows(outcomes, running),
