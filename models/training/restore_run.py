@@ -25,7 +25,7 @@ from models.training.train import RECIPE, args_record, load_checkpoint_model, pa
 
 def restore(checkpoint: Path, out: Path, train_argv: list[str], wall_s: float | None) -> dict:
     net, ckpt = load_checkpoint_model(checkpoint)
-    args = parse_args([*train_argv, "--out", str(out)] if "--out" not in train_argv else train_argv)
+    args = parse_args(train_argv if "--out" in train_argv else [*train_argv, "--out", str(out)])
     if tuple(ckpt["input_size"]) != tuple(int(v) for v in args.input.split("x")):
         raise SystemExit(f"{checkpoint} takes {ckpt['input_size']}, the command says {args.input}")
     out.mkdir(parents=True, exist_ok=True)
@@ -52,7 +52,8 @@ def restore(checkpoint: Path, out: Path, train_argv: list[str], wall_s: float | 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    own, train_argv = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    cut = argv.index("--") if "--" in argv else len(argv)
+    own, train_argv = argv[:cut], argv[cut + 1 :]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
