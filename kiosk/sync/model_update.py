@@ -8,7 +8,10 @@ then
    retailer signed never gets further, whatever the server says;
 2. downloads each file into `<repository>/.downloads/<name>/<version>/`, checking
    its size and sha256 against the manifest as it arrives; a file already there
-   whole is kept, so a network that drops mid-release resumes where it stopped;
+   whole is kept, so a network that drops mid-release resumes where it stopped; a
+   file an installed release already has (the same sha256: a new detector beside
+   the same second stage, or the int8 twin of a release) is copied from it instead
+   of downloaded, since a store's line is slow and releases are mostly unchanged;
 3. loads the staged release with the kiosk's own repository checks (profile,
    checksums, labels the catalog knows), and only then renames it into
    `<repository>/<name>/<version>/`: the repository never shows a half release.
@@ -100,8 +103,38 @@ def verify_manifest(manifest: str, signature_b64: str, key: Ed25519PublicKey) ->
     return release
 
 
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """What `install` did: whether the release is new here, and how its files came."""
+
+    new: bool
+    fetched: int = 0  # files downloaded from headquarters
+    reused: int = 0  # files copied from releases already installed
+    fetched_bytes: int = 0
+
+    def __str__(self) -> str:
+        if not self.new:
+            return "present"
+        if not self.reused:
+            return "installed"
+        return f"installed ({self.reused} of {self.fetched + self.reused} files already here)"
+
+
 def _whole(path: Path, f: ManifestFile) -> bool:
     return path.is_file() and path.stat().st_size == f.size and sha256_file(path) == f.sha256
+
+
+def _copy_local(root: Path, f: ManifestFile, dest: Path) -> bool:
+    """Copy into `dest` a file of an installed release with `f`'s content, if there is
+    one. Only same-named files of the same size are hashed: the candidates are few."""
+    for candidate in root.glob(f"*/*/{f.name}"):
+        if candidate.parts[-3].startswith(".") or not candidate.is_file():
+            continue  # .downloads: staged, not installed
+        if candidate.stat().st_size != f.size or sha256_file(candidate) != f.sha256:
+            continue
+        shutil.copyfile(candidate, dest)
+        return _whole(dest, f)  # checked again: a copy is a copy, not a proof
+    return False
 
 
 def install(
@@ -109,31 +142,36 @@ def install(
     release: ReleaseManifest,
     fetch: Callable[[str, Path, int], None],
     known_skus: Iterable[str] | None = None,
-) -> bool:
-    """Install `release` into the repository at `root`; False when it was there
-    already. `fetch(sha256, dest, size)` downloads one file (raising on failure: what
-    arrived whole stays for the next attempt). ModelUpdateError when the release,
-    though signed, is not one this kiosk may serve (the repository's checks)."""
+) -> Installed:
+    """Install `release` into the repository at `root` (`Installed.new` False when it
+    was there already). `fetch(sha256, dest, size)` downloads one file (raising on
+    failure: what arrived whole stays for the next attempt). ModelUpdateError when the
+    release, though signed, is not one this kiosk may serve (the repository's checks)."""
     repo = ModelRepository(root)
     final = root / release.name / str(release.version)
     if final.exists():
         repo.load(release.name, release.version, known_skus)  # what is there is whole
-        return False
+        return Installed(new=False)
     staged = root / DOWNLOADS / release.name / str(release.version)
     staged.mkdir(parents=True, exist_ok=True)
     wanted = {f.name for f in release.files}
     for stray in staged.iterdir():  # an earlier manifest's leftovers
         if stray.name not in wanted:
             stray.unlink() if stray.is_file() else shutil.rmtree(stray)
+    fetched = reused = fetched_bytes = 0
     for f in release.files:
         dest = staged / f.name
         if _whole(dest, f):
             continue  # downloaded before the connection dropped
         part = dest.with_name(dest.name + ".part")
-        fetch(f.sha256, part, f.size)
-        if not _whole(part, f):
-            part.unlink(missing_ok=True)
-            raise ModelUpdateError(f"{release.ref}: {f.name} arrived altered")
+        if _copy_local(root, f, part):
+            reused += 1
+        else:
+            fetch(f.sha256, part, f.size)
+            if not _whole(part, f):
+                part.unlink(missing_ok=True)
+                raise ModelUpdateError(f"{release.ref}: {f.name} arrived altered")
+            fetched, fetched_bytes = fetched + 1, fetched_bytes + f.size
         os.replace(part, dest)
     try:
         ModelRepository(root / DOWNLOADS).load(release.name, release.version, known_skus)
@@ -142,7 +180,7 @@ def install(
         raise ModelUpdateError(f"{release.ref} from headquarters is not usable: {err}") from None
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, final)
-    return True
+    return Installed(True, fetched, reused, fetched_bytes)
 
 
 class ModelFeed:
@@ -186,5 +224,5 @@ class ModelFeed:
             self.state = f"{ref} ({track}) refused: {err}"[:300]
             raise
         self._done = ref
-        self.state = f"{ref} ({track}): {'installed' if installed else 'present'}"
+        self.state = f"{ref} ({track}): {installed}"
         self.on_installed(ref)

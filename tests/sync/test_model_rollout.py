@@ -14,7 +14,7 @@ from sync_helpers import DEVICE, TOKEN, fast_config, wait_for
 
 from hq.cli import main as hq_main
 from hq.model_releases import generate_key
-from kiosk.models.repository import DEFAULT_ROOT, ModelRepository
+from kiosk.models.repository import DEFAULT_ROOT, ModelRepository, sha256_file
 from kiosk.sync.client import HqClient, Transient
 from kiosk.sync.model_update import DOWNLOADS, ModelFeed, ModelUpdateError
 from tests.vision.tiny_models import constant_detector, profile_for, write_release, yolo_output
@@ -73,6 +73,46 @@ def test_a_download_that_breaks_off_resumes_and_installs_whole(tmp_path, hq, pro
     assert feed.state == "tiny/1 (stable): installed"
     feed.check(client)  # acted on once
     assert installed == ["tiny/1"]
+    client.close()
+
+
+def _same_model_new_version(made: Path, version: int) -> Path:
+    """A release whose model is an installed one's: only its profile is new."""
+    first = made / "tiny" / "1"
+    again = made / "tiny" / str(version)
+    shutil.copytree(first, again)
+    profile = json.loads((again / "profile.json").read_text())
+    (again / "profile.json").write_text(json.dumps({**profile, "version": version}))
+    return again
+
+
+def test_files_an_installed_release_has_are_copied_not_downloaded(tmp_path, hq, signing):
+    key, public = signing
+    _publish(tmp_path / "hq", _tiny_release(tmp_path / "made", 1), key)
+    root = tmp_path / "kiosk-models"
+    feed = ModelFeed("tiny", root, public, lambda ref: None, known_skus=LABELS)
+    client = Counting(fast_config(hq.url, model_key=public))
+    feed.check(client)
+    assert len(client.downloads) == 2  # model.onnx and profile.json
+
+    # tiny/2: the same model under a new profile. Only the profile crosses the line.
+    _publish(tmp_path / "hq", _same_model_new_version(tmp_path / "made", 2), key)
+    feed.check(client)
+    profile_sha = sha256_file(root / "tiny" / "2" / "profile.json")
+    assert client.downloads[2:] == [profile_sha]
+    assert feed.state == "tiny/2 (stable): installed (1 of 2 files already here)"
+    assert ModelRepository(root).load("tiny", 2, LABELS).profile.version == 2
+
+    # an installed file that has gone bad is not copied: the new release downloads it
+    model = root / "tiny" / "2" / "model.onnx"
+    body = bytearray(model.read_bytes())
+    body[-1] ^= 0xFF
+    model.write_bytes(bytes(body))
+    (root / "tiny" / "1" / "model.onnx").unlink()
+    _publish(tmp_path / "hq", _same_model_new_version(tmp_path / "made", 3), key)
+    feed.check(client)
+    assert len(client.downloads) == 5 and feed.state == "tiny/3 (stable): installed"
+    assert ModelRepository(root).load("tiny", 3, LABELS).profile.version == 3
     client.close()
 
 
@@ -142,10 +182,20 @@ def test_the_kiosk_serves_a_rolled_out_release_between_sales(tmp_path, hq, signi
             lambda: app.vision.detector.version == "tray-detector/11", 90, "the rollout to serve"
         )
         assert (repo / "tray-detector" / "11" / "model.onnx").is_file()
-        actions = [r["action"] for r in app.staff.recent_audit(20)]
-        assert "model_rollout" in actions
+        # the audit row is written just after the switch, on the same jobs thread
+        wait_for(
+            lambda: "model_rollout" in [r["action"] for r in app.staff.recent_audit(20)],
+            10,
+            "the rollout's audit row",
+        )
         wait_for(
             lambda: "tray-detector/11" in json.dumps(hq.db.devices()), 30, "the heartbeat to tell"
+        )
+        # /11 is /10's files under a new profile: only the profile was downloaded
+        wait_for(
+            lambda: "5 of 6 files already here" in json.dumps(hq.db.devices()),
+            30,
+            "the heartbeat to say what was downloaded",
         )
     finally:
         app.stop()
