@@ -60,6 +60,7 @@ class CaseView:
     decided: Mapping[str, int]  # packaged SKU -> items, as the kiosk decided
     weighed: tuple[str, ...]  # loose produce the kiosk weighed
     requests: tuple[dict, ...]  # what the kiosk asked (`Request.to_dict`); request_text
+    raised_by: str = ""  # a staff change that made a plain confirmation a case
 
 
 def case_view(row: Mapping[str, Any]) -> CaseView:
@@ -105,6 +106,7 @@ def case_view(row: Mapping[str, Any]) -> CaseView:
         decided={str(k): int(v) for k, v in (decision.get("counts") or {}).items()},
         weighed=tuple(str(w[0]) for w in decision.get("weighed") or []),
         requests=tuple(r for r in decision.get("requests") or [] if isinstance(r, dict)),
+        raised_by=str(meta.get("raised_by") or ""),
     )
 
 

@@ -56,6 +56,7 @@ from kiosk.checkout_service import CheckoutService
 from kiosk.config import ConfigError, KioskConfig
 from kiosk.domain.checkout import (
     Checkouts,
+    FileHardCase,
     ItemScanned,
     PaymentCancelled,
     PayRequested,
@@ -517,6 +518,7 @@ class KioskApp:
         self.monitor.watchers.append(self._model_trial)
         self.watch.settle_listeners.append(self._on_settle_note)
         self._hard_cases = 0
+        self._last_settled: tuple[Any, Frame | None] | None = None  # (SettleNote, frame)
         self.maintenance = Maintenance(self)
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-jobs")
 
@@ -714,6 +716,9 @@ class KioskApp:
             isinstance(e, RecordSale | RecordAbandoned) for e in effects
         ):
             self.sync.nudge()
+        for e in effects:
+            if isinstance(e, FileHardCase):
+                self._file_staff_case(e)
         for cb in list(self.checkout_listeners):
             cb(checkout, effects)
 
@@ -731,15 +736,28 @@ class KioskApp:
     def _on_settle_note(self, note) -> None:
         """Every decision that was not a plain confirmation is a hard case for
         headquarters: the picture, what was seen and weighed, what was decided."""
+        frame = self.last_frame
+        # kept for a confirmation that staff change later (`_file_staff_case`)
+        self._last_settled = (note, frame)
         if not note.decision.hard_case:
             return
-        frame = self.last_frame
         # after the checkout applied the decision, so the case carries its sale id
         self.worker.call(lambda: self.jobs.submit(self._record_hard_case, note, frame))
 
-    def _record_hard_case(self, note, frame: Frame | None) -> None:
+    def _file_staff_case(self, effect: FileHardCase) -> None:
+        """Staff changed a tray the kiosk had confirmed: file that decision, with the
+        picture it was made on, as a hard case raised by staff."""
+        if self._last_settled is None:
+            log.warning("no tray decision to file for %s (%s)", effect.sale_id, effect.raised_by)
+            return
+        note, frame = self._last_settled
+        self.jobs.submit(self._record_hard_case, note, frame, effect.sale_id, effect.raised_by)
+
+    def _record_hard_case(
+        self, note, frame: Frame | None, sale_id: str | None = None, raised_by: str = ""
+    ) -> None:
         self._hard_cases += 1
-        sale_id = self.service.checkout.sale_id
+        sale_id = sale_id or self.service.checkout.sale_id
         case_id = f"{self.config.device.id}-hc-{int(time.time() * 1000)}-{self._hard_cases}"
         # Only the tray leaves the kiosk: the camera may also see the shopper.
         region = tray_pixels(note.view.frame_size, self.vision_config.tray_region)
@@ -752,7 +770,7 @@ class KioskApp:
             except ValueError as err:  # a frame of another size than the view's
                 log.warning("hard case %s kept without its picture: %s", case_id, err)
         version = note.view.model_version or self.detector.version
-        meta = case_record(note.decision, note.view, region, note.grams, version)
+        meta = case_record(note.decision, note.view, region, note.grams, version, raised_by)
         self.store.add_hard_case(case_id, sale_id, meta, image).result()
 
     def _on_scale_event(self, event) -> None:

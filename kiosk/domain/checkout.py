@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from kiosk.domain.basket import Basket, BasketError, BasketLine, LineSource
+from kiosk.domain.basket import TRAY_SOURCES, Basket, BasketError, BasketLine, LineSource
 from kiosk.domain.catalog import Catalog, Product
 
 
@@ -271,6 +271,17 @@ class CallStaff:
 
 
 @dataclass(frozen=True, slots=True)
+class FileHardCase:
+    """Staff changed a tray the kiosk had simply confirmed (overrode it, voided one of
+    its lines, cancelled the sale): the kiosk's view of that tray goes to headquarters'
+    review as a hard case too. A confirmed basket a person had to fix is the case most
+    worth reviewing: the camera and the scale agreed, and were wrong."""
+
+    sale_id: str
+    raised_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """The event changed nothing; `why` is for the log and, where useful, the screen."""
 
@@ -287,6 +298,7 @@ Effect = (
     | RecordAbandoned
     | PrintReceipt
     | CallStaff
+    | FileHardCase
     | Rejected
 )
 
@@ -333,6 +345,9 @@ class Checkout:
     resume_phase: Phase | None = None  # where to go back after OutOfService
     hard_case: bool = False
     recent_payments: tuple[str, ...] = ()  # attempt ids already recorded as sales
+    # The latest tray decision was a plain confirmation, so no hard case holds it yet:
+    # a staff change to it files one (FileHardCase).
+    tray_unfiled: bool = False
 
     @property
     def total(self) -> int:
@@ -375,6 +390,7 @@ def _new_session(c: Checkout, at: float) -> Checkout:
         paid=None,
         receipt_done=False,
         hard_case=False,
+        tray_unfiled=False,
     )
 
 
@@ -394,6 +410,7 @@ def _to_idle(c: Checkout, at: float) -> Checkout:
         paid=None,
         receipt_done=False,
         hard_case=False,
+        tray_unfiled=False,
     )
 
 
@@ -414,6 +431,14 @@ def _after_basket_change(c: Checkout, at: float) -> Transition:
     if c.basket.needs_age_check:
         return _assist(c, AssistReason.AGE_CHECK, "age-restricted item", at)
     return Transition(replace(c, phase=Phase.REVIEW, assist_reason=None, last_activity=at))
+
+
+def _staff_case(c: Checkout, why: str) -> tuple[Checkout, tuple[Effect, ...]]:
+    """File the latest tray decision as a hard case when staff change a tray the kiosk
+    had simply confirmed (once per decision: a second change is the same case)."""
+    if not c.tray_unfiled or c.sale_id is None:
+        return c, ()
+    return replace(c, tray_unfiled=False, hard_case=True), (FileHardCase(c.sale_id, why),)
 
 
 def _cancel_payment(c: Checkout) -> tuple[Checkout, tuple[Effect, ...]]:
@@ -486,7 +511,13 @@ class Checkouts:
             basket = c.basket.with_tray(dict(o.counts), weighed, products)
         except (KeyError, BasketError) as err:
             return _assist(c, AssistReason.WEIGHT_MISMATCH, f"bad tray outcome: {err}", e.at)
-        c = replace(c, basket=basket, hard_case=c.hard_case or o.hard_case, last_activity=e.at)
+        c = replace(
+            c,
+            basket=basket,
+            hard_case=c.hard_case or o.hard_case,
+            tray_unfiled=not o.hard_case,
+            last_activity=e.at,
+        )
         if c.phase is Phase.ASSIST:
             return Transition(c)  # staff decide; they see the new basket
         if o.verdict in (Verdict.CONFIRMED, Verdict.CORRECTED):
@@ -557,10 +588,16 @@ class Checkouts:
                 basket = c.basket.void(e.line_id, e.reason)
         except BasketError as err:
             return _reject(c, e, str(err))
+        effects: tuple[Effect, ...] = ()
+        line = next((ln for ln in c.basket.lines if ln.line_id == e.line_id), None)
+        if isinstance(e, LineVoided) and e.staff_id and line and line.source in TRAY_SOURCES:
+            why = f"staff {e.staff_id} voided {line.sku}: {e.reason}".rstrip(": ")
+            c, effects = _staff_case(c, why)
         c = replace(c, basket=basket, last_activity=e.at)
         if c.phase is Phase.REVIEW:
-            return _after_basket_change(c, e.at)
-        return Transition(c)
+            t = _after_basket_change(c, e.at)
+            return Transition(t.checkout, effects + t.effects)
+        return Transition(c, effects)
 
     def _on_QuantityChanged(self, c: Checkout, e: QuantityChanged) -> Transition:
         return self._edit(c, e)
@@ -591,17 +628,21 @@ class Checkouts:
         if c.payment is not None:  # Assist after a restart with a payment in flight
             return _reject(c, e, "the payment's outcome is not known yet")
         if e.action is StaffAction.CANCEL_SALE:
-            return _abandon(c, e.at, f"cancelled by staff {e.staff_id}: {e.reason}".strip(": "))
-        c = replace(c, last_activity=e.at)
+            c, filed = _staff_case(c, f"staff {e.staff_id} cancelled the sale: {e.reason}")
+            t = _abandon(c, e.at, f"cancelled by staff {e.staff_id}: {e.reason}".strip(": "))
+            return Transition(t.checkout, filed + t.effects)
+        c, filed = replace(c, last_activity=e.at), ()
         if e.action is StaffAction.APPROVE_AGE:
             c = replace(c, basket=c.basket.approve_age(e.staff_id))
         elif e.action is StaffAction.OVERRIDE:
             if not e.reason.strip():
                 return _reject(c, e, "an override needs a reason")
+            c, filed = _staff_case(c, f"staff {e.staff_id} overrode: {e.reason.strip()}")
             c = replace(c, problem="", shopper_attempts=0, hard_case=True)
         if c.basket.needs_age_check:
-            return Transition(replace(c, phase=Phase.ASSIST, assist_reason=AssistReason.AGE_CHECK))
-        return Transition(replace(c, phase=Phase.REVIEW, assist_reason=None))
+            c = replace(c, phase=Phase.ASSIST, assist_reason=AssistReason.AGE_CHECK)
+            return Transition(c, filed)
+        return Transition(replace(c, phase=Phase.REVIEW, assist_reason=None), filed)
 
     # ---- payment ----
 

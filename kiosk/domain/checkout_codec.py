@@ -121,6 +121,7 @@ def checkout_to_dict(c: Checkout) -> dict[str, Any]:
         "resume_phase": c.resume_phase.value if c.resume_phase else None,
         "hard_case": c.hard_case,
         "recent_payments": list(c.recent_payments),
+        "tray_unfiled": c.tray_unfiled,
     }
 
 
@@ -149,4 +150,5 @@ def checkout_from_dict(d: dict[str, Any]) -> Checkout:
         resume_phase=Phase(d["resume_phase"]) if d["resume_phase"] else None,
         hard_case=d["hard_case"],
         recent_payments=tuple(d["recent_payments"]),
+        tray_unfiled=d.get("tray_unfiled", False),  # snapshots before it: nothing to file
     )

@@ -12,8 +12,10 @@ from kiosk.domain.checkout import (
     Checkouts,
     DeviceFault,
     DeviceRecovered,
+    FileHardCase,
     HelpRequested,
     ItemScanned,
+    LineVoided,
     PaymentApproved,
     PaymentCancelled,
     PaymentDeclined,
@@ -214,3 +216,46 @@ def test_help_button_cancels_a_payment_and_calls_staff(m):
     assert c.phase is Phase.ASSIST and isinstance(fx[0], CancelPayment)
     c, _ = run(m, c, PaymentCancelled(4))
     assert c.phase is Phase.ASSIST
+
+
+def test_staff_changing_a_confirmed_tray_files_it_as_a_hard_case(m):
+    """The camera and the scale agreed, and a person had to fix the basket: the case
+    most worth reviewing. Filed once per tray decision, with who did what."""
+    c, _ = run(m, Checkout(device_id="k"), TrayMoving(1), settled({"cola-zero-330": 2}))
+    assert not c.hard_case
+    c, _ = run(m, c, HelpRequested(2))
+    line = c.basket.lines[0].line_id
+    c, fx = run(m, c, LineVoided(3, line, "shopper had one", staff_id="S1"))
+    assert fx == [FileHardCase("k-00000001", "staff S1 voided cola-zero-330: shopper had one")]
+    assert c.hard_case
+    c, fx = run(m, c, StaffResolved(4, "S1", StaffAction.OVERRIDE, "checked by hand"))
+    assert not any(isinstance(e, FileHardCase) for e in fx)  # the same tray: on file
+
+    # a new tray decision; staff cancel the sale: filed under the sale being cancelled
+    c, _ = run(m, c, TrayMoving(5), settled({"cola-zero-330": 1}), HelpRequested(6))
+    c, fx = run(m, c, StaffResolved(7, "S1", StaffAction.CANCEL_SALE, "left"))
+    assert fx[0] == FileHardCase("k-00000001", "staff S1 cancelled the sale: left")
+    assert isinstance(fx[1], RecordAbandoned) and c.phase is Phase.IDLE
+
+
+def test_a_tray_already_a_hard_case_or_a_routine_age_check_files_nothing_more(m):
+    ask = settled({"cola-zero-330": 1}, Verdict.ASK, message="Cola Zero or Classic?")
+    c, _ = run(m, Checkout(), TrayMoving(1), replace_outcome(ask, hard_case=True))
+    c, _ = run(m, c, HelpRequested(2))
+    c, fx = run(m, c, StaffResolved(3, "S1", StaffAction.OVERRIDE, "checked by hand"))
+    assert not any(isinstance(e, FileHardCase) for e in fx)  # the decision filed it
+
+    c, _ = run(m, Checkout(), TrayMoving(1), settled({"beer-seabreeze-330": 1}))
+    assert c.phase is Phase.ASSIST  # age check
+    c, fx = run(m, c, StaffResolved(2, "S1", StaffAction.APPROVE_AGE))
+    assert fx == [] and not c.hard_case
+    # a scanned line voided by staff says nothing about the camera
+    c, _ = run(m, Checkout(), ItemScanned(1, "cola-zero-330"), HelpRequested(2))
+    c, fx = run(m, c, LineVoided(3, c.basket.lines[0].line_id, "dup", staff_id="S1"))
+    assert fx == []
+
+
+def replace_outcome(e, **changes):
+    from dataclasses import replace
+
+    return TraySettled(e.at, replace(e.outcome, **changes))

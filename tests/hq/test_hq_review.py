@@ -135,6 +135,21 @@ def test_a_case_shows_the_tray_with_the_cameras_boxes_and_what_the_kiosk_decided
     assert "Sale sale-hc-2 has not reached headquarters yet" in later
 
 
+def test_a_confirmation_staff_changed_shows_who_raised_it(service, cases):
+    """A tray the kiosk confirmed and staff then fixed: the page says so, in the list
+    and on the case, and escapes what staff typed."""
+    body = _case("hc-3", cases, verdict="confirmed")
+    body["meta"]["raised_by"] = "staff S002 voided cola-classic-330: <b>shopper had none</b>"
+    assert service.call("PUT", "/v1/hard-cases/hc-3", json=body).status_code == 201
+    _sign_in(service)
+    listed = service.http.get(service.url + "/review").text
+    assert "raised by staff S002 voided cola-classic-330" in listed
+    page = service.http.get(service.url + "/review/cases/hc-3").text
+    assert "Raised by staff:</b> staff S002 voided cola-classic-330" in page
+    assert "&lt;b&gt;shopper had none&lt;/b&gt;" in page and "<b>shopper had none" not in page
+    assert "Raised by staff" not in service.http.get(service.url + "/review/cases/hc-1").text
+
+
 def test_a_review_is_saved_signed_and_leads_to_the_next_case(service, cases):
     _sign_in(service, "mei")
     form = {

@@ -221,6 +221,14 @@ def test_help_then_staff_void_a_line_override_and_cancel(kiosk_app):
     assert [s["status"] for s in sales] == ["abandoned"]
     actions = [(a["staff_id"], a["action"]) for a in _audit(app)]
     assert {("S002", "void_line"), ("S002", "override"), ("S002", "cancel_sale")} <= set(actions)
+    # the camera and the scale had agreed on the cola: staff voiding it makes the tray a
+    # hard case for headquarters, once (the override and the cancel are the same tray)
+    wait_until("the staff's case filed", lambda: app.store.query("SELECT * FROM hard_cases"))
+    (case,) = app.store.query("SELECT * FROM hard_cases")
+    meta = json.loads(case["meta"])
+    assert meta["raised_by"].startswith("staff S002 voided cola-classic-330")
+    assert meta["decision"]["verdict"] == "confirmed" and case["image_sha256"]
+    assert case["sale_id"] == sales[0]["id"]
 
 
 def test_a_look_alike_question_is_kept_as_a_hard_case_with_its_tray_picture(kiosk_factory):

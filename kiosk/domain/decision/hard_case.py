@@ -1,12 +1,14 @@
 """Hard cases (for headquarters' review and future training) and the check at payment.
 
 Every checkout decision that was not a plain confirmation (corrected, asked, staff
-needed) is a hard case: the tray picture cropped to the tray (the camera may also see
-the shopper; faces must not leave the kiosk), the boxes the camera saw and half-saw
-with their candidates, the weight, the decision with the hypotheses it weighed. The
-sale it belongs to (sale id) holds the final basket. `case_record` builds the record
-the kiosk stores with the sale and sends to headquarters, whose review page
-(`hq.review`) reads it; storing and sending it is the store's and sync's business.
+needed) is a hard case, and so is a confirmation that staff changed afterwards
+(`raised_by` says who did what: `kiosk.domain.checkout.FileHardCase`): the tray
+picture cropped to the tray (the camera may also see the shopper; faces must not
+leave the kiosk), the boxes the camera saw and half-saw with their candidates, the
+weight, the decision with the hypotheses it weighed. The sale it belongs to (sale id)
+holds the final basket. `case_record` builds the record the kiosk stores with the
+sale and sends to headquarters, whose review page (`hq.review`) reads it; storing and
+sending it is the store's and sync's business.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ def case_record(
     tray_region: Region,
     weight_g: Decimal | float | None,
     model_version: str,
+    raised_by: str = "",
 ) -> dict[str, Any]:
     """The hard case as JSON-ready data: boxes in the tray picture's pixels; the boxes
     the camera half-saw apart (`doubtful`), numbered after the sure ones as the
-    decision's `half_seen` numbers them."""
+    decision's `half_seen` numbers them; `raised_by` a staff change that made a plain
+    confirmation a case ("" when the decision itself was one)."""
     x0, y0 = tray_region[0], tray_region[1]
 
     def boxes(items: Iterable[SeenItem]) -> list[dict[str, Any]]:
@@ -65,6 +69,7 @@ def case_record(
         "tray_region": list(tray_region),
         "weight_g": None if weight_g is None else str(weight_g),
         "model_version": model_version,
+        **({"raised_by": raised_by} if raised_by else {}),
     }
 
 
