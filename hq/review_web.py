@@ -66,14 +66,52 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "—"
 
 
+def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of a share: honest for the few sales a new canary has
+    (a plain p ± 2 sd would go below zero and claim too much)."""
+    if whole <= 0:
+        return 0.0, 1.0
+    p = part / whole
+    centre = (p + z * z / (2 * whole)) / (1 + z * z / whole)
+    half = z * ((p * (1 - p) + z * z / (4 * whole)) / whole) ** 0.5 / (1 + z * z / whole)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _range(part: int, whole: int) -> str:
+    if not whole:
+        return ""
+    lo, hi = wilson(part, whole)
+    return f"{100 * lo:.0f}–{100 * hi:.0f} %"
+
+
 def release_outcome_rows(
-    outcomes: dict[str, dict[str, int]], running: dict[str, int]
+    outcomes: dict[str, dict[str, int]],
+    running: dict[str, int],
+    rollouts: dict[str, dict] | None = None,
 ) -> list[dict[str, object]]:
     """What the fleet page lists per release: its kiosks and its sales' outcomes, so a
-    canary that asks shoppers more often than the stable release shows beside it."""
+    canary that asks shoppers more often than the stable release shows beside it.
+    A canary's hard-case share is compared with its stable release's only where their
+    95 % intervals part: a difference of a few sales is not called one."""
+    empty = {"sales": 0, "hard_cases": 0, "abandoned": 0}
+    stable_of = {r["canary"]: r["stable"] for r in (rollouts or {}).values() if r.get("canary")}
     rows = []
     for ref in sorted(set(outcomes) | set(running)):
-        o = outcomes.get(ref, {"sales": 0, "hard_cases": 0, "abandoned": 0})
+        o = outcomes.get(ref, empty)
+        against = ""
+        if stable_of.get(ref):
+            base = outcomes.get(stable_of[ref], empty)
+            if not o["sales"] or not base["sales"]:
+                against = f"not enough sales beside {stable_of[ref]} yet"
+            else:
+                lo, hi = wilson(o["hard_cases"], o["sales"])
+                base_lo, base_hi = wilson(base["hard_cases"], base["sales"])
+                if lo > base_hi:
+                    against = f"more hard cases than {stable_of[ref]}"
+                elif hi < base_lo:
+                    against = f"fewer hard cases than {stable_of[ref]}"
+                else:
+                    against = f"no clear difference from {stable_of[ref]} yet"
         rows.append(
             {
                 "ref": ref or "(none)",
@@ -81,8 +119,10 @@ def release_outcome_rows(
                 "sales": o["sales"],
                 "hard_cases": o["hard_cases"],
                 "hard_share": _share(o["hard_cases"], o["sales"]),
+                "hard_range": _range(o["hard_cases"], o["sales"]),
                 "abandoned": o["abandoned"],
                 "abandoned_share": _share(o["abandoned"], o["sales"]),
+                "against_stable": against,
             }
         )
     return rows
@@ -360,7 +400,7 @@ class ReviewPages:
             stable_refs={r["stable"] for r in rollouts.values() if r["stable"]},
             canary_shares={r["canary"]: r["percent"] for r in rollouts.values() if r["canary"]},
             running=running,
-            outcomes=release_outcome_rows(outcomes, running),
+            outcomes=release_outcome_rows(outcomes, running, rollouts),
             outcome_days=OUTCOME_DAYS,
             changes=await run_in_threadpool(self.db.rollout_changes),
         )

@@ -384,13 +384,39 @@ def test_the_fleet_page_compares_the_releases_on_their_sales(service):
     rows = {
         m[0]: m[1:]
         for m in re.findall(
-            r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>([^<]+)</td><td>([^<]+)</td></tr>",
+            r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>\s*<td>([^<]+)</td><td>([^<]+)</td>"
+            r"<td>([^<]+)</td>",
             table,
         )
     }
-    assert rows["tray-detector/10"] == ("0", "8", "2 (25.0 %)", "0 (0.0 %)")
-    assert rows["tray-detector/11"] == ("0", "4", "2 (50.0 %)", "1 (25.0 %)")
+    # with each share, the range it may really be in: 2 of 8 says little yet
+    assert rows["tray-detector/10"] == ("0", "8", "2 (25.0 %)", "7–59 %", "0 (0.0 %)")
+    assert rows["tray-detector/11"] == ("0", "4", "2 (50.0 %)", "15–85 %", "1 (25.0 %)")
     assert "tray-detector/9" not in rows
+
+
+def test_a_canary_is_called_worse_only_when_the_sales_show_it():
+    from hq.review_web import release_outcome_rows, wilson
+
+    lo, hi = wilson(2, 8)
+    assert round(lo, 3) == 0.071 and round(hi, 3) == 0.591
+    assert wilson(0, 0) == (0.0, 1.0)
+    rollouts = {"tray-detector": {"stable": "tray-detector/10", "canary": "tray-detector/11"}}
+
+    def against(canary: tuple[int, int], stable: tuple[int, int]) -> str:
+        outcomes = {
+            "tray-detector/10": {"sales": stable[0], "hard_cases": stable[1], "abandoned": 0},
+            "tray-detector/11": {"sales": canary[0], "hard_cases": canary[1], "abandoned": 0},
+        }
+        rows = {r["ref"]: r for r in release_outcome_rows(outcomes, {}, rollouts)}
+        assert rows["tray-detector/10"]["against_stable"] == ""  # the stable one itself
+        return rows["tray-detector/11"]["against_stable"]
+
+    # twice the stable release's rate on 4 sales is not yet a difference; on 400 it is
+    assert against((4, 2), (8, 2)) == "no clear difference from tray-detector/10 yet"
+    assert against((400, 140), (4000, 700)) == "more hard cases than tray-detector/10"
+    assert against((400, 20), (4000, 700)) == "fewer hard cases than tray-detector/10"
+    assert against((0, 0), (4000, 700)) == "not enough sales beside tray-detector/10 yet"
 
 
 def test_migration_5_reads_the_release_of_the_sales_stored_before_it(tmp_path, monkeypatch):
