@@ -554,6 +554,9 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
+EXAMPLES_KEPT = 12  # of each kind, in the report's --examples
+
+
 def evaluate(
     scenes: Sequence[SimScene],
     views: Sequence[TrayView],
@@ -614,7 +617,7 @@ def evaluate(
             not hidden and vision_ok and len(truth[1]) <= 1 and d.verdict is not Verdict.CONFIRMED
         )
         for wanted, kept in ((accepted and not right, examples), (honest_alarm, alarms)):
-            if wanted and len(kept) < 12:
+            if wanted and len(kept) < EXAMPLES_KEPT:
                 kept.append(
                     {
                         "scene": scene.scene_id,
