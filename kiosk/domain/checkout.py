@@ -515,7 +515,7 @@ class Checkouts:
             c,
             basket=basket,
             hard_case=c.hard_case or o.hard_case,
-            tray_unfiled=not o.hard_case,
+            tray_unfiled=not o.hard_case and not c.tray_empty,
             last_activity=e.at,
         )
         if c.phase is Phase.ASSIST:
@@ -628,7 +628,8 @@ class Checkouts:
         if c.payment is not None:  # Assist after a restart with a payment in flight
             return _reject(c, e, "the payment's outcome is not known yet")
         if e.action is StaffAction.CANCEL_SALE:
-            c, filed = _staff_case(c, f"staff {e.staff_id} cancelled the sale: {e.reason}")
+            why = f"staff {e.staff_id} cancelled the sale: {e.reason}".rstrip(": ")
+            c, filed = _staff_case(c, why)
             t = _abandon(c, e.at, f"cancelled by staff {e.staff_id}: {e.reason}".strip(": "))
             return Transition(t.checkout, filed + t.effects)
         c, filed = replace(c, last_activity=e.at), ()
