@@ -30,6 +30,15 @@ Two sources of detector output, always labelled in the report (``detector``):
 The scale reading is simulated in both: the true weights from the scene, plus noise,
 zero drift and span error, rounded to the scale's division (`ScaleSim`).
 
+The kiosk also follows the weight steps as the tray fills (`weight_steps`), and so does
+the evaluation by default: a shopper puts the wholly hidden items down first (they lie
+under others), then the rest in a random order, each item with the one before it in one
+step with probability ``--together`` (0.3); every step ends in a simulated stable
+reading, the last one being the reading the decision weighs. How shoppers really fill
+a tray is an assumption the simulator cannot check: ``weight_steps`` in the report says
+which one judged, ``--together 1.0`` is a shopper who drops everything at once (no
+steps to read), and ``--no-steps`` the decision on the final reading only.
+
 Metrics (the receipt is packaged SKU counts plus the set of loose produce SKUs; the
 produce is priced by weight, so its number of pieces is not on the receipt):
 
@@ -75,6 +84,7 @@ from kiosk.catalog_file import DEMO_CATALOG, load_catalog
 from kiosk.domain.catalog import Catalog, Product
 from kiosk.domain.checkout import Verdict
 from kiosk.domain.decision import DecisionEngine, DecisionPolicy, ScaleSpec, WeightModel
+from kiosk.domain.decision.weight_steps import steps_from_readings
 from kiosk.domain.tray_view import Candidate, SeenItem, TrayView
 from kiosk.models.repository import DEFAULT_ROOT, ModelError, ModelRepository
 from kiosk.vision.config import VisionConfig, VotingConfig
@@ -557,6 +567,27 @@ def _iou(a: Box, b: Box) -> float:
 EXAMPLES_KEPT = 12  # of each kind, in the report's --examples
 
 
+def placement_readings(
+    scene: SimScene, together: float, scale: ScaleSim, final: Decimal, rng: np.random.Generator
+) -> list[Decimal]:
+    """The stable readings as a shopper fills the tray: the wholly hidden items first
+    (they lie under others), then the rest in a random order; each item is put down
+    with the one before it, in one step, with probability `together`. The last
+    reading is `final`, the reading the decision weighs."""
+    hidden = [it for it in scene.items if it.hidden]
+    rest = [it for it in scene.items if not it.hidden]
+    order = [hidden[i] for i in rng.permutation(len(hidden))]
+    order += [rest[i] for i in rng.permutation(len(rest))]
+    groups: list[float] = []
+    for it in order:
+        if groups and rng.random() < together:
+            groups[-1] += it.weight_g
+        else:
+            groups.append(it.weight_g)
+    readings = [scale.read(float(sum(groups[: k + 1])), rng) for k in range(len(groups) - 1)]
+    return [*readings, final]
+
+
 def evaluate(
     scenes: Sequence[SimScene],
     views: Sequence[TrayView],
@@ -564,8 +595,13 @@ def evaluate(
     engine: DecisionEngine,
     scale: ScaleSim,
     seed: int,
+    together: float | None = None,
 ) -> dict:
+    """`together`: simulate the weight steps as the tray fills (`placement_readings`)
+    and give them to the decision; None gives it the final reading only."""
     rng = np.random.default_rng(seed + 7_000_003)
+    # the steps' own stream: the final readings stay those of a run without steps
+    step_rng = np.random.default_rng(seed + 9_000_011)
     by_level: dict[str, Counter] = {}
     tot: Counter = Counter()
     latencies = []
@@ -581,8 +617,12 @@ def evaluate(
             vision_counts[sku] = max(vision_counts[sku], n)
         vision_ok = receipt(vision_counts, catalog) == truth
         weight = scale.read(sum(it.weight_g for it in scene.items), rng)
+        steps = None
+        if together is not None:
+            readings = placement_readings(scene, together, scale, weight, step_rng)
+            steps = steps_from_readings(readings)
         t0 = time.perf_counter()
-        d = engine.decide(view, weight, scene.known)
+        d = engine.decide(view, weight, scene.known, steps=steps)
         latencies.append(time.perf_counter() - t0)
         fused = receipt(d.counts, catalog, [s for s, _ in d.weighed])
         accepted = d.verdict in (Verdict.CONFIRMED, Verdict.CORRECTED)
@@ -772,6 +812,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="include wrong receipts and false alarms (up to 12 each) in the JSON",
     )
+    ap.add_argument(
+        "--together",
+        type=float,
+        default=0.3,
+        help="the weight steps as the tray fills: the chance that an item is put down "
+        "with the one before it (default 0.3)",
+    )
+    ap.add_argument(
+        "--no-steps",
+        action="store_true",
+        help="decide on the final reading only, as a kiosk that does not follow the steps",
+    )
     return ap
 
 
@@ -816,7 +868,9 @@ def main(argv: list[str] | None = None) -> int:
         policy = replace(policy, doubt_cost=args.doubt_cost)
     engine = DecisionEngine(catalog, WeightModel.from_catalog(catalog, spec), policy)
     t0 = time.perf_counter()
-    report = evaluate(scenes, views, catalog, engine, scale, args.seed)
+    together = None if args.no_steps else args.together
+    report = evaluate(scenes, views, catalog, engine, scale, args.seed, together)
+    report["weight_steps"] = None if together is None else {"together": together}
     report["calibration"] = {
         key: {"value": getattr(policy, key), "from": origin[key]} for key in chosen
     }

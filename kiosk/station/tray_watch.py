@@ -21,6 +21,7 @@ from decimal import Decimal
 from hardware.scale.events import ScaleEvent, ScaleMotion, WeightReading
 from kiosk.domain.checkout import Checkout, Phase, TrayEmptied, TrayMoving, TraySettled
 from kiosk.domain.decision import Decision, DecisionEngine, known_items
+from kiosk.domain.decision.weight_steps import steps_from_readings
 from kiosk.domain.tray_view import SeenItem, TrayView
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,9 @@ class TrayWatch:
         self._weight: WeightReading | None = None
         self._weight_stable_since: float | None = None
         self._decided: tuple[int, Decimal] | None = None  # (id of the view, grams)
+        # The stable loads since the tray was last empty, each one a change: the weight
+        # steps as the tray filled, which catch an item hidden as it was put down.
+        self._loads: list[Decimal] = []
         self._moving_posted = False
         self.span = Decimal(1)  # software calibration: true grams per reported gram
         self.settle_listeners: list[Callable[[SettleNote], None]] = []
@@ -131,6 +135,7 @@ class TrayWatch:
                     if self._weight is None or not self._weight.stable:
                         self._weight_stable_since = event.at
                     self._weight = event
+                    self._note_load(self.grams(event))
                     redo = True
                 else:
                     self._weight = event
@@ -146,6 +151,14 @@ class TrayWatch:
             self._tell(TrayMoving(self._wall()))
         if redo:
             self._maybe_decide()
+
+    def _note_load(self, grams: Decimal) -> None:
+        """A stable load (under the lock): the start of a new tray when it is empty, a
+        step when it differs from the last one."""
+        if abs(grams) <= EMPTY_G:
+            self._loads.clear()
+        elif not self._loads or abs(grams - self._loads[-1]) > REDECIDE_G:
+            self._loads.append(grams)
 
     def _closed_to_sales(self, checkout: Checkout) -> bool:
         """Staff have the idle kiosk (`lane_closed`): the tray starts no sale."""
@@ -173,6 +186,7 @@ class TrayWatch:
                     return
             self._decided = (id(view), grams)
             self._moving_posted = False
+            steps = steps_from_readings(self._loads)
             camera_at = self._view_still_since or view.timestamp
             scale_at = self._weight_stable_since or weight.at
             stable_at = max(camera_at, scale_at)
@@ -189,7 +203,9 @@ class TrayWatch:
             return
         known = known_items(checkout.basket) if checkout.phase in _SHOPPING else {}
         try:
-            decision = self.engine.decide(view, grams, known, attempt=checkout.shopper_attempts)
+            decision = self.engine.decide(
+                view, grams, known, attempt=checkout.shopper_attempts, steps=steps
+            )
         except Exception:
             log.exception("the decision failed; the tray stays undecided")
             return

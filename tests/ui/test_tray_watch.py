@@ -99,3 +99,25 @@ def test_calibration_span_scales_the_weight(catalog):
     w, _ = watch(catalog)
     w.span = Decimal("1.01")
     assert w.grams(weight("500", 0.0)) == Decimal("505.0")
+
+
+def test_the_weight_steps_as_the_tray_filled_reach_the_decision(catalog):
+    """A lighter put down first, then hidden under the basket: the final weight is
+    within the basket's spread, the 19 g step the scale saw is not."""
+    from tests.decision.test_weight_steps import BASKET
+    from tests.decision.trays import nominal, row
+
+    full = nominal(catalog, BASKET, 19.0)
+
+    def decide(*loads):
+        w, posted = watch(catalog)
+        for k, g in enumerate(loads):
+            w.on_scale(weight(str(g), 1.0 + k))
+        w.on_frame(quiet(9.0, 3))
+        w.on_view(row(catalog, BASKET))
+        return posted[-1].outcome.verdict
+
+    assert decide(full) is Verdict.CONFIRMED  # the final weight alone cannot tell
+    assert decide(19, full) is Verdict.ASK
+    # the tray emptied in between: the steps start again and the 19 g one is forgotten
+    assert decide(19, "0.4", full) is Verdict.CONFIRMED
