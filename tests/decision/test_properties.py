@@ -65,7 +65,17 @@ def trays(draw):
         )
     )
     known = draw(st.dictionaries(st.sampled_from(PACKAGED), st.integers(1, 2), max_size=2))
-    return view, weight, known
+    # the weight steps as the tray filled: none known, the seen items one by one with
+    # maybe a light item of any SKU among them, or any steps at all
+    extra = draw(st.lists(st.sampled_from(PACKAGED), max_size=1))
+    steps = draw(
+        st.one_of(
+            st.none(),
+            st.permutations([nominal([s]) for s in seen + extra]).map(tuple),
+            st.lists(st.floats(4.0, 3000.0), max_size=6).map(tuple),
+        )
+    )
+    return view, weight, known, steps
 
 
 def within_tolerance(counts, measured: Decimal) -> bool:
@@ -76,8 +86,8 @@ def within_tolerance(counts, measured: Decimal) -> bool:
 @FAST
 @given(trays())
 def test_accepted_baskets_weigh_what_the_scale_says(case):
-    view, weight, known = case
-    d = ENGINE.decide(view, weight, known)
+    view, weight, known, steps = case
+    d = ENGINE.decide(view, weight, known, steps=steps)
     assert d.verdict in set(Verdict)
     json.dumps(d.explain())  # always loggable
     if d.verdict in (Verdict.CONFIRMED, Verdict.CORRECTED) and not d.weighed:
@@ -100,8 +110,8 @@ def _could_be_seen(view: TrayView, sku: str) -> int:
 @FAST
 @given(trays())
 def test_a_correction_adds_nothing_unseen_by_default(case):
-    view, weight, known = case
-    d = ENGINE.decide(view, weight, known)
+    view, weight, known, steps = case
+    d = ENGINE.decide(view, weight, known, steps=steps)
     if d.verdict is Verdict.CORRECTED:
         for sku, n in d.counts.items():
             assert n <= max(_could_be_seen(view, sku), known.get(sku, 0)), d.explain()
@@ -110,8 +120,8 @@ def test_a_correction_adds_nothing_unseen_by_default(case):
 @FAST
 @given(trays())
 def test_an_unseen_item_is_added_only_when_the_weight_demands_it(case):
-    view, weight, known = case
-    d = BOLD.decide(view, weight, known)
+    view, weight, known, steps = case
+    d = BOLD.decide(view, weight, known, steps=steps)
     if d.verdict is Verdict.CORRECTED and d.chosen is not None and d.chosen.hidden:
         without = Counter(d.chosen.counts)
         without.subtract(Counter(d.chosen.hidden))
@@ -136,9 +146,9 @@ def test_honest_confident_basket_is_confirmed(skus, wobble):
 @FAST
 @given(trays())
 def test_decisions_are_deterministic(case):
-    view, weight, known = case
-    a = ENGINE.decide(view, weight, known).explain()
-    b = ENGINE.decide(view, weight, known).explain()
+    view, weight, known, steps = case
+    a = ENGINE.decide(view, weight, known, steps=steps).explain()
+    b = ENGINE.decide(view, weight, known, steps=steps).explain()
     assert a == b
 
 
