@@ -61,6 +61,8 @@ class CaseView:
     weighed: tuple[str, ...]  # loose produce the kiosk weighed
     requests: tuple[dict, ...]  # what the kiosk asked (`Request.to_dict`); request_text
     raised_by: str = ""  # a staff change that made a plain confirmation a case
+    steps_g: tuple[float, ...] = ()  # the weight steps as the tray filled
+    notes: tuple[str, ...] = ()  # the decision's own remarks (a step no item explains)
 
 
 def case_view(row: Mapping[str, Any]) -> CaseView:
@@ -107,6 +109,10 @@ def case_view(row: Mapping[str, Any]) -> CaseView:
         weighed=tuple(str(w[0]) for w in decision.get("weighed") or []),
         requests=tuple(r for r in decision.get("requests") or [] if isinstance(r, dict)),
         raised_by=str(meta.get("raised_by") or ""),
+        notes=tuple(str(n) for n in decision.get("notes") or [] if isinstance(n, str)),
+        steps_g=tuple(
+            float(g) for g in meta.get("weight_steps_g") or [] if isinstance(g, int | float)
+        ),
     )
 
 

@@ -770,7 +770,9 @@ class KioskApp:
             except ValueError as err:  # a frame of another size than the view's
                 log.warning("hard case %s kept without its picture: %s", case_id, err)
         version = note.view.model_version or self.detector.version
-        meta = case_record(note.decision, note.view, region, note.grams, version, raised_by)
+        meta = case_record(
+            note.decision, note.view, region, note.grams, version, raised_by, note.steps
+        )
         self.store.add_hard_case(case_id, sale_id, meta, image).result()
 
     def _on_scale_event(self, event) -> None:

@@ -45,6 +45,7 @@ class SettleNote:
     decided_at: float  # monotonic
     camera_still_at: float = 0.0  # monotonic: the first quiet frame of the still run
     scale_stable_at: float = 0.0  # monotonic: the first stable reading of its run
+    steps: tuple[float, ...] | None = None  # the weight steps the decision read
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +211,9 @@ class TrayWatch:
             log.exception("the decision failed; the tray stays undecided")
             return
         self.decisions += 1
-        note = SettleNote(view, decision, grams, stable_at, self._clock(), camera_at, scale_at)
+        note = SettleNote(
+            view, decision, grams, stable_at, self._clock(), camera_at, scale_at, steps
+        )
         for cb in self.settle_listeners:
             cb(note)
         self._tell(TraySettled(self._wall(), decision.to_outcome(self._language())))

@@ -140,6 +140,8 @@ def test_a_confirmation_staff_changed_shows_who_raised_it(service, cases):
     and on the case, and escapes what staff typed."""
     body = _case("hc-3", cases, verdict="confirmed")
     body["meta"]["raised_by"] = "staff S002 voided cola-classic-330: <b>shopper had none</b>"
+    body["meta"]["weight_steps_g"] = [19.2, 352.0, 88.5]
+    body["meta"]["decision"]["notes"] = ["a weight step no item seen explains: lighter"]
     assert service.call("PUT", "/v1/hard-cases/hc-3", json=body).status_code == 201
     _sign_in(service)
     listed = service.http.get(service.url + "/review").text
@@ -147,6 +149,9 @@ def test_a_confirmation_staff_changed_shows_who_raised_it(service, cases):
     page = service.http.get(service.url + "/review/cases/hc-3").text
     assert "Raised by staff:</b> staff S002 voided cola-classic-330" in page
     assert "&lt;b&gt;shopper had none&lt;/b&gt;" in page and "<b>shopper had none" not in page
+    # what the scale saw as the tray filled, and what the decision made of it
+    assert "Weight steps as the tray filled: 19 g, 352 g, 88 g" in page
+    assert "a weight step no item seen explains: lighter" in page
     assert "Raised by staff" not in service.http.get(service.url + "/review/cases/hc-1").text
 
 

@@ -265,6 +265,9 @@ def test_a_half_seen_lighter_reaches_the_review_page_as_the_box_it_was_taken_for
     assert rows, "the weight's correction was not kept as a hard case"
     meta = json.loads(rows[0]["meta"])
     assert meta["decision"]["verdict"] == "corrected" and meta["doubtful"]
+    # the weight steps the scale saw as the tray filled are kept with it (the story puts
+    # both down within one settling of the scale: one step of both)
+    assert 180 <= sum(meta["weight_steps_g"]) <= 190
     # headquarters reads the case as the kiosk sent it (sync forwards the outbox payload)
     payload = json.loads(
         app.store.query("SELECT payload FROM outbox WHERE kind = 'hard_case'")[0]["payload"]

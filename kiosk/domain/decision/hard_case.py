@@ -39,11 +39,13 @@ def case_record(
     weight_g: Decimal | float | None,
     model_version: str,
     raised_by: str = "",
+    steps: tuple[float, ...] | None = None,
 ) -> dict[str, Any]:
     """The hard case as JSON-ready data: boxes in the tray picture's pixels; the boxes
     the camera half-saw apart (`doubtful`), numbered after the sure ones as the
     decision's `half_seen` numbers them; `raised_by` a staff change that made a plain
-    confirmation a case ("" when the decision itself was one)."""
+    confirmation a case ("" when the decision itself was one); `steps` the weight the
+    tray gained at each stable reading as it filled, as the decision read them."""
     x0, y0 = tray_region[0], tray_region[1]
 
     def boxes(items: Iterable[SeenItem]) -> list[dict[str, Any]]:
@@ -70,6 +72,7 @@ def case_record(
         "weight_g": None if weight_g is None else str(weight_g),
         "model_version": model_version,
         **({"raised_by": raised_by} if raised_by else {}),
+        **({"weight_steps_g": [round(g, 1) for g in steps]} if steps else {}),
     }
 
 
