@@ -9,7 +9,14 @@ import pytest
 
 from kiosk import cli
 from kiosk.evaluation import fusion
-from kiosk.evaluation.fusion import ConfusionModel, ScaleSim, main, receipt, sample_scenes
+from kiosk.evaluation.fusion import (
+    ConfusionModel,
+    ScaleSim,
+    main,
+    placement_readings,
+    receipt,
+    sample_scenes,
+)
 from kiosk.models.repository import DEFAULT_ROOT, ModelRepository, sha256_file
 
 KEYS = (
@@ -84,6 +91,35 @@ def test_command_prints_the_figures(capsys):
     alarms = report["false_alarm_rate"] * report["honest_seen_right_scenes"]
     assert report["honest_seen_right_scenes"] < report["honest_scenes"] < 80
     assert round(asked) > round(alarms)  # baskets vision misread, rightly asked about
+
+
+def test_a_simulated_shopper_puts_hidden_items_down_first(catalog):
+    scenes = sample_scenes(catalog, 400, 5)
+    hidden = next(s for s in scenes if any(it.hidden for it in s.items))
+    rng = np.random.default_rng(1)
+    scale = ScaleSim()
+    final = scale.read(sum(it.weight_g for it in hidden.items), rng)
+    readings = placement_readings(hidden, 0.0, scale, final, rng)  # one item at a time
+    assert len(readings) == len(hidden.items) and readings[-1] == final
+    first = next(it for it in hidden.items if it.hidden)  # under others: put down first
+    assert abs(float(readings[0]) - first.weight_g) <= 5
+    assert len(placement_readings(hidden, 1.0, scale, final, rng)) == 1  # all at once
+
+
+def _fusion_json(capsys, *argv):
+    assert main(["--detector", "simulated", "--scenes", "400", "--seed", "5", "--json", *argv]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_command_reads_the_steps_and_says_which_shopper_it_assumed(capsys):
+    without = _fusion_json(capsys, "--no-steps")
+    steps = _fusion_json(capsys)
+    at_once = _fusion_json(capsys, "--together", "1.0")
+    assert without["weight_steps"] is None and steps["weight_steps"] == {"together": 0.3}
+    assert steps["hidden_item_catch_rate"] > without["hidden_item_catch_rate"]
+    # a shopper who puts everything down at once leaves only the final weight to read
+    for key in ("cacc_fused", "hidden_item_catch_rate", "false_alarm_rate", "outcomes"):
+        assert at_once[key] == without[key]
 
 
 # ---- the trained detector on rendered pictures ----------------------------------

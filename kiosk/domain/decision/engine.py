@@ -97,7 +97,7 @@ class DecisionPolicy:
     # steps); log 5 let 4 more through.
     step_hidden_cost: float = math.log(2.0)
     # A step is explained when up to this many seen items, put down together, make it.
-    # 3 on val-s2: the same receipts as 2, one honest basket in 900 fewer asked.
+    # 3 on val-s2: the same receipts as 2, and one honest basket of 2,152 fewer asked.
     step_group: int = 3
     # Same SKU as the box it hides under (two chocolate bars stacked): more likely.
     stacked_bonus: float = math.log(4.0)
@@ -379,8 +379,8 @@ class DecisionEngine:
         24 g pack of cigarettes). Twice: for reading a half-seen box, every such step;
         for an item hidden, only the steps a half-seen box's best class does not make
         (the camera half-saw what was put down: no need of another item unseen)."""
-        if not steps:
-            return {}, {}
+        if not steps or len(steps) < 2:
+            return {}, {}  # all put down at once: the final weight says as much
         skus = [b.plain_sku for b in boxes]
         for sku, n in known.items():
             skus += [sku] * max(n - skus.count(sku), 0)
