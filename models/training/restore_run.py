@@ -13,14 +13,11 @@ the arguments parsed by `train`'s own parser, so a typo in them is refused here)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-import torch
-
 from models.training.export import export_onnx
-from models.training.train import RECIPE, args_record, load_checkpoint_model, parse_args
+from models.training.train import load_checkpoint_model, parse_args, run_summary, write_summary
 
 
 def restore(checkpoint: Path, out: Path, train_argv: list[str], wall_s: float | None) -> dict:
@@ -30,23 +27,11 @@ def restore(checkpoint: Path, out: Path, train_argv: list[str], wall_s: float | 
         raise SystemExit(f"{checkpoint} takes {ckpt['input_size']}, the command says {args.input}")
     out.mkdir(parents=True, exist_ok=True)
     export_onnx(net, out / "model.onnx")
-    summary = {
-        "recipe": RECIPE,
-        "best_epoch": ckpt["epoch"],
-        "best_metrics": ckpt.get("metrics", {}),
-        "epochs_run": args.epochs,
-        "early_stopped": False,
-        "budget_stopped": False,
-        "train_wall_s": wall_s,
-        "args": args_record(args),
-        "arch": net.config,
-        "input_size": list(ckpt["input_size"]),
-        "labels": ckpt["labels"],
-        "torch": torch.__version__,
-        "python": sys.version.split()[0],
-        "restored_from": str(checkpoint),
-    }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    summary = run_summary(
+        ckpt, args, net.config, ckpt["input_size"], ckpt["labels"], args.epochs, wall_s
+    )
+    summary["restored_from"] = str(checkpoint)
+    write_summary(out, summary)
     return summary
 
 

@@ -398,23 +398,40 @@ def export_best(out, state, args, net, input_size, labels, stopped_early, budget
     """`model.onnx` and `summary.json` from the run's best checkpoint."""
     best_net, best = load_checkpoint_model(out / "best.pt")
     export_onnx(best_net, out / "model.onnx")
-    summary = {
+    summary = run_summary(
+        best, args, net.config, input_size, labels, state["epoch"],
+        round(state["train_s"], 1), stopped_early, budget_stopped,
+    )  # fmt: skip
+    write_summary(out, summary)
+    log(f"finished: best epoch {best['epoch']}, exported {out / 'model.onnx'}")
+
+
+def run_summary(
+    best: dict, args: argparse.Namespace, arch: dict, input_size, labels: list[str],
+    epochs_run: int, train_wall_s: float | None, early_stopped: bool = False,
+    budget_stopped: bool = False,
+) -> dict:  # fmt: skip
+    """The record of a run that `summary.json` holds and `ship` reads: `best` is the
+    best checkpoint (its epoch and validation metrics)."""
+    return {
         "recipe": RECIPE,
         "best_epoch": best["epoch"],
-        "best_metrics": best["metrics"],
-        "epochs_run": state["epoch"],
-        "early_stopped": stopped_early,
+        "best_metrics": best.get("metrics", {}),
+        "epochs_run": epochs_run,
+        "early_stopped": early_stopped,
         "budget_stopped": budget_stopped,
-        "train_wall_s": round(state["train_s"], 1),
+        "train_wall_s": train_wall_s,
         "args": args_record(args),
-        "arch": net.config,
+        "arch": arch,
         "input_size": list(input_size),
         "labels": labels,
         "torch": torch.__version__,
         "python": sys.version.split()[0],
     }
+
+
+def write_summary(out: Path, summary: dict) -> None:
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    log(f"finished: best epoch {best['epoch']}, exported {out / 'model.onnx'}")
 
 
 if __name__ == "__main__":
