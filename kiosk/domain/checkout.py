@@ -589,10 +589,11 @@ class Checkouts:
         except BasketError as err:
             return _reject(c, e, str(err))
         effects: tuple[Effect, ...] = ()
-        line = next((ln for ln in c.basket.lines if ln.line_id == e.line_id), None)
-        if isinstance(e, LineVoided) and e.staff_id and line and line.source in TRAY_SOURCES:
-            why = f"staff {e.staff_id} voided {line.sku}: {e.reason}".rstrip(": ")
-            c, effects = _staff_case(c, why)
+        if isinstance(e, LineVoided) and e.staff_id:
+            line = next(ln for ln in c.basket.lines if ln.line_id == e.line_id)  # voided above
+            if line.source in TRAY_SOURCES:
+                why = f"staff {e.staff_id} voided {line.sku}: {e.reason}".rstrip(": ")
+                c, effects = _staff_case(c, why)
         c = replace(c, basket=basket, last_activity=e.at)
         if c.phase is Phase.REVIEW:
             t = _after_basket_change(c, e.at)

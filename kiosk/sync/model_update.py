@@ -110,7 +110,6 @@ class Installed:
     new: bool
     fetched: int = 0  # files downloaded from headquarters
     reused: int = 0  # files copied from releases already installed
-    fetched_bytes: int = 0
 
     def __str__(self) -> str:
         if not self.new:
@@ -158,7 +157,7 @@ def install(
     for stray in staged.iterdir():  # an earlier manifest's leftovers
         if stray.name not in wanted:
             stray.unlink() if stray.is_file() else shutil.rmtree(stray)
-    fetched = reused = fetched_bytes = 0
+    fetched = reused = 0
     for f in release.files:
         dest = staged / f.name
         if _whole(dest, f):
@@ -171,7 +170,7 @@ def install(
             if not _whole(part, f):
                 part.unlink(missing_ok=True)
                 raise ModelUpdateError(f"{release.ref}: {f.name} arrived altered")
-            fetched, fetched_bytes = fetched + 1, fetched_bytes + f.size
+            fetched += 1
         os.replace(part, dest)
     try:
         ModelRepository(root / DOWNLOADS).load(release.name, release.version, known_skus)
@@ -180,7 +179,7 @@ def install(
         raise ModelUpdateError(f"{release.ref} from headquarters is not usable: {err}") from None
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, final)
-    return Installed(True, fetched, reused, fetched_bytes)
+    return Installed(True, fetched, reused)
 
 
 class ModelFeed:
